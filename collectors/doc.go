@@ -1,0 +1,16 @@
+// Package collectors turns the packets of one RTP stream into the
+// webrtc-stats dictionaries that describe it. Each monitored object (an
+// outbound stream with its remote-inbound view, an inbound stream with its
+// remote-outbound view) is one state struct with its own mutex: the packet
+// path locks only its own stream, and Snapshot copies the state out under
+// the same lock, so building a report never blocks other streams.
+//
+// The arithmetic follows RFC 3550: sequence extension and loss (A.1, A.3),
+// interarrival jitter (A.8, computed on extended timestamps so a 2^32 wrap is
+// harmless), and round-trip time from LSR/DLSR (6.4.1) measured on the
+// monotonic clock. Members that cannot be measured from packets are left nil
+// (absent), never filled with placeholder zeros.
+//
+// Nothing here knows about PeerConnections: callers pass parsed header
+// fields and the time of the event.
+package collectors

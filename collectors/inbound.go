@@ -1,0 +1,191 @@
+package collectors
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rtcstats/rtcstats/internal/rtpx"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// InboundConfig describes a received RTP stream as known at bind time.
+type InboundConfig struct {
+	ID       string // id of the inbound-rtp object
+	RemoteID string // id of its remote-outbound-rtp object
+	SSRC     uint32
+	Kind     string // "audio" or "video"
+	// ClockRate of the stream's codec, needed for jitter.
+	ClockRate uint32
+}
+
+// Inbound is the state of one received RTP stream (inbound-rtp) and of the
+// sender's view of it from its Sender Reports (remote-outbound-rtp).
+type Inbound struct {
+	cfg InboundConfig
+
+	mu                  sync.Mutex
+	seq                 seqTracker
+	jitter              jitterEstimator
+	packetsReceived     uint64
+	bytesReceived       uint64
+	headerBytesReceived uint64
+	packetsDuplicated   uint64
+	lastPacket          time.Time
+	payloadType         uint8
+	mid                 string
+	nackCount           uint32
+	firCount            uint32
+	pliCount            uint32
+
+	rtxSSRC      uint32
+	rtxPackets   uint64
+	rtxBytes     uint64
+	trackID      string
+	remote       remoteOutbound
+	invalidCount uint64
+}
+
+// NewInbound creates the state for a received stream.
+func NewInbound(cfg InboundConfig) *Inbound {
+	return &Inbound{cfg: cfg}
+}
+
+// Config returns what the stream was created with.
+func (s *Inbound) Config() InboundConfig { return s.cfg }
+
+// OnPacket accounts one RTP packet of this SSRC. mid is the payload of the
+// sdes:mid header extension, or nil.
+func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
+	s.mu.Lock()
+	s.packetsReceived++
+	s.bytesReceived += uint64(h.PayloadLen)
+	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen)
+	s.lastPacket = now
+	s.payloadType = h.PayloadType
+	if len(mid) > 0 && string(mid) != s.mid {
+		s.mid = string(mid)
+	}
+	_, inOrder, dup := s.seq.receive(h.Sequence)
+	if dup {
+		s.packetsDuplicated++
+	}
+	// Jitter only from packets that advance the sequence: a late or
+	// retransmitted packet's transit says nothing about network jitter.
+	if inOrder {
+		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+	}
+	s.mu.Unlock()
+}
+
+// LinkRTX declares that retransmissions of this stream arrive on rtxSSRC
+// (RFC 4588). From then on the retransmitted* members exist.
+func (s *Inbound) LinkRTX(rtxSSRC uint32) {
+	s.mu.Lock()
+	s.rtxSSRC = rtxSSRC
+	s.mu.Unlock()
+}
+
+// RTXSSRC returns the linked retransmission SSRC, or 0.
+func (s *Inbound) RTXSSRC() uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rtxSSRC
+}
+
+// OnRTXPacket accounts an RFC 4588 retransmission received on the RTX SSRC.
+// osn is the original sequence number carried in the first two payload bytes;
+// h describes the RTX packet itself. The packet counts as received for this
+// stream (it may repair a loss) but does not feed jitter.
+func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
+	payload := h.PayloadLen - 2
+	s.mu.Lock()
+	s.packetsReceived++
+	s.bytesReceived += uint64(payload)
+	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen + 2)
+	s.rtxPackets++
+	s.rtxBytes += uint64(payload)
+	s.lastPacket = now
+	if _, _, dup := s.seq.receive(osn); dup {
+		s.packetsDuplicated++
+	}
+	s.mu.Unlock()
+}
+
+// OnNACKSent counts a Generic NACK feedback message sent about this SSRC.
+func (s *Inbound) OnNACKSent() { s.mu.Lock(); s.nackCount++; s.mu.Unlock() }
+
+// OnPLISent counts a Picture Loss Indication sent about this SSRC.
+func (s *Inbound) OnPLISent() { s.mu.Lock(); s.pliCount++; s.mu.Unlock() }
+
+// OnFIRSent counts a Full Intra Request entry sent about this SSRC.
+func (s *Inbound) OnFIRSent() { s.mu.Lock(); s.firCount++; s.mu.Unlock() }
+
+// SetTrackIdentifier records the MediaStreamTrack id the receiver delivers to.
+func (s *Inbound) SetTrackIdentifier(id string) {
+	s.mu.Lock()
+	s.trackID = id
+	s.mu.Unlock()
+}
+
+// OnSenderReport accounts an RTCP Sender Report sent by this stream's source.
+// It returns false, changing nothing, for a report older than the last one.
+func (s *Inbound) OnSenderReport(now time.Time, ntp uint64, packetCount, octetCount uint32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote.onSenderReport(now, ntp, packetCount, octetCount)
+}
+
+// InboundSnapshot is a consistent copy of an Inbound's dictionaries.
+type InboundSnapshot struct {
+	Inbound *report.InboundRTPStreamStats
+	// Remote is nil until a Sender Report has arrived.
+	Remote *report.RemoteOutboundRTPStreamStats
+	// PayloadType of the last packet; valid when HasPayloadType.
+	PayloadType    uint8
+	HasPayloadType bool
+}
+
+// Snapshot returns the stream's stats as of now. References to objects this
+// package does not own (codecId, transportId) are left for the caller.
+func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	video := kindIsVideo(s.cfg.Kind)
+	in := &report.InboundRTPStreamStats{
+		Base:                report.Base{Timestamp: millis(now), Type: report.TypeInboundRTP, ID: s.cfg.ID},
+		SSRC:                s.cfg.SSRC,
+		Kind:                s.cfg.Kind,
+		PacketsReceived:     new(s.packetsReceived),
+		BytesReceived:       new(s.bytesReceived),
+		HeaderBytesReceived: new(s.headerBytesReceived),
+		PacketsLost:         new(s.seq.expected() - int64(s.packetsReceived)),
+		PacketsDuplicated:   new(s.packetsDuplicated),
+		NACKCount:           new(s.nackCount),
+		TrackIdentifier:     s.trackID,
+	}
+	if video {
+		in.FIRCount = new(s.firCount)
+		in.PLICount = new(s.pliCount)
+	}
+	if j, ok := s.jitter.seconds(s.cfg.ClockRate); ok {
+		in.Jitter = new(j)
+	}
+	if !s.lastPacket.IsZero() {
+		in.LastPacketReceivedTimestamp = new(millis(s.lastPacket))
+	}
+	if s.mid != "" {
+		in.Mid = new(s.mid)
+	}
+	if s.rtxSSRC != 0 {
+		in.RTXSSRC = new(s.rtxSSRC)
+		in.RetransmittedPacketsReceived = new(s.rtxPackets)
+		in.RetransmittedBytesReceived = new(s.rtxBytes)
+	}
+	snap := InboundSnapshot{Inbound: in, PayloadType: s.payloadType, HasPayloadType: s.packetsReceived > 0}
+	if s.remote.reports > 0 {
+		in.RemoteID = new(s.cfg.RemoteID)
+		snap.Remote = s.remote.snapshot(s.cfg)
+	}
+	return snap
+}

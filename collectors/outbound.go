@@ -1,0 +1,230 @@
+package collectors
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rtcstats/rtcstats/internal/rtpx"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// OutboundConfig describes a sent RTP stream as known at bind time.
+type OutboundConfig struct {
+	ID       string // id of the outbound-rtp object
+	RemoteID string // id of its remote-inbound-rtp object
+	SSRC     uint32
+	RTXSSRC  uint32 // RFC 4588 retransmission SSRC, 0 if not negotiated
+	Kind     string
+	// ClockRate of the stream's codec, to convert reported jitter to seconds.
+	ClockRate uint32
+}
+
+// srHistoryLen is how many of our own Sender Reports are remembered for
+// matching the LSR field of incoming report blocks. A peer answers the latest
+// SR it got; eight covers several seconds of reordering or loss of SRs.
+const srHistoryLen = 8
+
+// Outbound is the state of one sent RTP stream (outbound-rtp) and of the
+// receiver's view of it from its report blocks (remote-inbound-rtp).
+type Outbound struct {
+	cfg OutboundConfig
+
+	mu              sync.Mutex
+	packetsSent     uint64
+	bytesSent       uint64
+	headerBytesSent uint64
+	rtxPackets      uint64
+	rtxBytes        uint64
+	seq             rtpx.SeqUnwrapper
+	maxSeq          int64
+	firstSeq        int64
+	started         bool
+	lastPacket      time.Time
+	payloadType     uint8
+	mid             string
+	nackCount       uint32
+	firCount        uint32
+	pliCount        uint32
+
+	srSent [srHistoryLen]sentSR
+	srNext int
+	remote remoteInbound
+}
+
+type sentSR struct {
+	lsr uint32    // compact NTP of the SR, as the peer will echo it
+	at  time.Time // when it passed us, monotonic
+}
+
+// NewOutbound creates the state for a sent stream.
+func NewOutbound(cfg OutboundConfig) *Outbound {
+	return &Outbound{cfg: cfg}
+}
+
+// Config returns what the stream was created with.
+func (s *Outbound) Config() OutboundConfig { return s.cfg }
+
+// OnPacket accounts one RTP packet written for this stream: on its own SSRC,
+// or on its RTX SSRC (then it is a retransmission whose payload starts with
+// the two-byte original sequence number). headerLen includes CSRCs and
+// extensions. mid is the sdes:mid extension payload, or nil.
+func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) {
+	s.mu.Lock()
+	s.lastPacket = now
+	s.packetsSent++
+	if ssrc == s.cfg.RTXSSRC && s.cfg.RTXSSRC != 0 {
+		if payloadLen >= 2 {
+			payloadLen -= 2
+			headerLen += 2
+		}
+		s.bytesSent += uint64(payloadLen)
+		s.headerBytesSent += uint64(headerLen + paddingLen)
+		s.rtxPackets++
+		s.rtxBytes += uint64(payloadLen)
+		s.mu.Unlock()
+		return
+	}
+	s.bytesSent += uint64(payloadLen)
+	s.headerBytesSent += uint64(headerLen + paddingLen)
+	s.payloadType = pt
+	if len(mid) > 0 && string(mid) != s.mid {
+		s.mid = string(mid)
+	}
+	ext := s.seq.Unwrap(seq)
+	switch {
+	case !s.started:
+		s.started, s.firstSeq, s.maxSeq = true, ext, ext
+	case ext > s.maxSeq:
+		s.maxSeq = ext
+	default:
+		// Without RTX a retransmission reuses its original sequence
+		// number, so anything that does not advance the sequence is one.
+		s.rtxPackets++
+		s.rtxBytes += uint64(payloadLen)
+	}
+	s.mu.Unlock()
+}
+
+// OnNACK counts a Generic NACK message received about this stream.
+func (s *Outbound) OnNACK() { s.mu.Lock(); s.nackCount++; s.mu.Unlock() }
+
+// OnPLI counts a Picture Loss Indication received about this stream.
+func (s *Outbound) OnPLI() { s.mu.Lock(); s.pliCount++; s.mu.Unlock() }
+
+// OnFIR counts a Full Intra Request entry received about this stream.
+func (s *Outbound) OnFIR() { s.mu.Lock(); s.firCount++; s.mu.Unlock() }
+
+// OnSenderReportSent remembers when our Sender Report with NTP time ntp left,
+// so that a report block echoing it can be turned into a round-trip time on
+// the monotonic clock.
+func (s *Outbound) OnSenderReportSent(now time.Time, ntp uint64) {
+	s.mu.Lock()
+	s.srSent[s.srNext] = sentSR{lsr: rtpx.CompactNTP(ntp), at: now}
+	s.srNext = (s.srNext + 1) % srHistoryLen
+	s.mu.Unlock()
+}
+
+// ReceptionReport is one RTCP report block (RFC 3550 6.4.1) about our SSRC.
+type ReceptionReport struct {
+	FractionLost uint8
+	TotalLost    uint32 // 24-bit two's complement on the wire
+	ExtHighest   uint32
+	Jitter       uint32 // timestamp units
+	LSR, DLSR    uint32
+}
+
+// RTTResult says what a report block did to the round-trip time estimate.
+type RTTResult int
+
+// RTTResult values.
+const (
+	RTTNone      RTTResult = iota // no LSR/DLSR: nothing to measure
+	RTTMeasured                   // a sample was taken
+	RTTUnmatched                  // LSR is not one of our recent SRs
+	RTTRejected                   // the sample was negative or absurd
+)
+
+// MaxPlausibleRTT bounds accepted round-trip samples; anything longer comes
+// from a corrupt or stale report block, not from a network.
+const MaxPlausibleRTT = 30 * time.Second
+
+// OnReceptionReport accounts a report block about this stream that arrived at now.
+func (s *Outbound) OnReceptionReport(now time.Time, rr ReceptionReport) RTTResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := &s.remote
+	r.arrival = now
+	r.reports++
+	r.packetsLost = int64(rtpx.SignExtend24(rr.TotalLost))
+	r.fractionLost = float64(rr.FractionLost) / 256
+	r.jitter = rr.Jitter
+	// RFC 3550: expected = extended highest - initial + 1; received = expected - lost.
+	if s.started {
+		if recv := int64(rr.ExtHighest) - s.firstSeq + 1 - r.packetsLost; recv >= 0 {
+			r.packetsReceived, r.hasReceived = uint64(recv), true
+		}
+	}
+	if rr.LSR == 0 || rr.DLSR == 0 {
+		return RTTNone
+	}
+	for _, sr := range s.srSent {
+		if sr.lsr != rr.LSR || sr.at.IsZero() {
+			continue
+		}
+		rtt := now.Sub(sr.at) - rtpx.CompactToDuration(rr.DLSR)
+		if rtt < 0 || rtt > MaxPlausibleRTT {
+			return RTTRejected
+		}
+		r.rtt = rtt
+		r.totalRTT += rtt
+		r.rttCount++
+		return RTTMeasured
+	}
+	return RTTUnmatched
+}
+
+// OutboundSnapshot is a consistent copy of an Outbound's dictionaries.
+type OutboundSnapshot struct {
+	Outbound *report.OutboundRTPStreamStats
+	// Remote is nil until a report block has arrived.
+	Remote         *report.RemoteInboundRTPStreamStats
+	PayloadType    uint8
+	HasPayloadType bool
+}
+
+// Snapshot returns the stream's stats as of now. codecId and transportId are
+// left for the caller.
+func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &report.OutboundRTPStreamStats{
+		Base:                     report.Base{Timestamp: millis(now), Type: report.TypeOutboundRTP, ID: s.cfg.ID},
+		SSRC:                     s.cfg.SSRC,
+		Kind:                     s.cfg.Kind,
+		PacketsSent:              new(s.packetsSent),
+		BytesSent:                new(s.bytesSent),
+		HeaderBytesSent:          new(s.headerBytesSent),
+		RetransmittedPacketsSent: new(s.rtxPackets),
+		RetransmittedBytesSent:   new(s.rtxBytes),
+		NACKCount:                new(s.nackCount),
+	}
+	if kindIsVideo(s.cfg.Kind) {
+		out.FIRCount = new(s.firCount)
+		out.PLICount = new(s.pliCount)
+	}
+	if s.cfg.RTXSSRC != 0 {
+		out.RTXSSRC = new(s.cfg.RTXSSRC)
+	}
+	if !s.lastPacket.IsZero() {
+		out.LastPacketSentTimestamp = new(millis(s.lastPacket))
+	}
+	if s.mid != "" {
+		out.Mid = new(s.mid)
+	}
+	snap := OutboundSnapshot{Outbound: out, PayloadType: s.payloadType, HasPayloadType: s.started}
+	if s.remote.reports > 0 {
+		out.RemoteID = new(s.cfg.RemoteID)
+		snap.Remote = s.remote.snapshot(s.cfg)
+	}
+	return snap
+}

@@ -1,0 +1,50 @@
+package collectors
+
+import (
+	"time"
+
+	"github.com/rtcstats/rtcstats/internal/rtpx"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// remoteOutbound is the remote sender's view of a stream we receive, from
+// its RTCP Sender Reports (RFC 3550 6.4.1).
+type remoteOutbound struct {
+	arrival time.Time // wall-clock arrival of the last SR
+	ntp     uint64    // NTP timestamp of the last SR
+	// The SR's packet and octet counts are 32-bit and wrap; they are
+	// extended here so that long calls do not report truncated counters.
+	lastPackets, lastOctets uint32
+	packets, octets         uint64
+	reports                 uint64
+}
+
+func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, octetCount uint32) bool {
+	if r.reports > 0 {
+		if ntp <= r.ntp { // reordered or repeated SR: keep the newer state
+			return false
+		}
+		r.packets += uint64(packetCount - r.lastPackets)
+		r.octets += uint64(octetCount - r.lastOctets)
+	} else {
+		r.packets, r.octets = uint64(packetCount), uint64(octetCount)
+	}
+	r.lastPackets, r.lastOctets = packetCount, octetCount
+	r.ntp = ntp
+	r.arrival = now
+	r.reports++
+	return true
+}
+
+func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPStreamStats {
+	return &report.RemoteOutboundRTPStreamStats{
+		Base:            report.Base{Timestamp: millis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
+		SSRC:            cfg.SSRC,
+		Kind:            cfg.Kind,
+		PacketsSent:     new(r.packets),
+		BytesSent:       new(r.octets),
+		LocalID:         new(cfg.ID),
+		RemoteTimestamp: new(rtpx.NTPToUnixMillis(r.ntp)),
+		ReportsSent:     new(r.reports),
+	}
+}
