@@ -1,0 +1,107 @@
+package rtcstats
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+)
+
+// Factory builds one Interceptor per PeerConnection and answers GetStats for
+// any PeerConnection built with an API whose registry holds it.
+type Factory struct {
+	cfg config
+
+	mu  sync.Mutex
+	pcs map[string]*Interceptor // by pion's PeerConnection id
+}
+
+// NewFactory returns a Factory configured by opts. An invalid option is an
+// error wrapping ErrInvalidOption.
+func NewFactory(opts ...Option) (*Factory, error) {
+	cfg := config{clock: systemClock{}}
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil Option", ErrInvalidOption)
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.loggerFactory == nil {
+		cfg.loggerFactory = logging.NewDefaultLoggerFactory()
+	}
+	return &Factory{cfg: cfg, pcs: map[string]*Interceptor{}}, nil
+}
+
+// NewInterceptor is called by pion once per PeerConnection, with the
+// PeerConnection's id (webrtc.PeerConnection.ID).
+func (f *Factory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i := newInterceptor(f, id)
+	f.mu.Lock()
+	f.pcs[id] = i
+	f.mu.Unlock()
+	return i, nil
+}
+
+func (f *Factory) forget(id string, i *Interceptor) {
+	f.mu.Lock()
+	if f.pcs[id] == i {
+		delete(f.pcs, id)
+	}
+	f.mu.Unlock()
+}
+
+func (f *Factory) lookup(pc *webrtc.PeerConnection) (*Interceptor, error) {
+	if pc == nil {
+		return nil, fmt.Errorf("%w: PeerConnection", ErrNilArgument)
+	}
+	if pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		return nil, ErrPeerConnectionClosed
+	}
+	f.mu.Lock()
+	i := f.pcs[pc.ID()]
+	f.mu.Unlock()
+	if i == nil {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownPeerConnection, pc.ID())
+	}
+	return i, nil
+}
+
+// RegisterDefaults adds the factory to r first and pion's default
+// interceptors after it: NACK generator and responder, RTCP sender and
+// receiver reports, simulcast header extensions and TWCC feedback (pion's
+// own stats interceptor is left out; this package replaces it).
+//
+// Order matters. pion chains interceptors so that the first one added is
+// innermost, next to the transport: it is the only position that sees the
+// Sender Reports, Receiver Reports and NACKs that the other interceptors
+// write and the retransmissions the NACK responder sends. rtcstats measures
+// round-trip time from the SRs it sees leave, so it must be first.
+func (f *Factory) RegisterDefaults(m *webrtc.MediaEngine, r *interceptor.Registry) error {
+	if m == nil || r == nil {
+		return fmt.Errorf("%w: MediaEngine and Registry are required", ErrNilArgument)
+	}
+	r.Add(f)
+	if err := webrtc.ConfigureNack(m, r); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureRTCPReports(r); err != nil {
+		return err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return err
+	}
+	return webrtc.ConfigureTWCCSender(m, r)
+}
+
+// NewRegistry returns a new registry built by RegisterDefaults.
+func (f *Factory) NewRegistry(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+	r := &interceptor.Registry{}
+	if err := f.RegisterDefaults(m, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,204 @@
+package rtcstats
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// GetStats returns the complete statistics of pc, keyed by id, in the shape
+// of Object.fromEntries(await pc.getStats()) in a browser: the RTP objects
+// measured by rtcstats plus the transport, ICE, certificate, data-channel and
+// peer-connection objects converted from pion's own GetStats with their gaps
+// filled. Ids are stable across calls, and every *Id member resolves in the
+// same report.
+//
+// No lock is held across streams while the report is built: each stream is
+// copied under its own lock, so packets never wait for GetStats.
+func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
+	i, err := f.lookup(pc)
+	if err != nil {
+		return nil, err
+	}
+	pionReport := pc.GetStats()
+	now := i.clock.Now()
+	r := report.Report{}
+	conv := newPionConverter(i, pc, pionReport, now)
+	conv.convert(r)
+
+	i.syncWithReceivers(pc)
+	mids := transceiverMids(pc)
+	i.snapshotRTP(r, now, conv, mids)
+	return r, nil
+}
+
+// syncWithReceivers learns what only pion's receivers know: which RTX SSRC
+// repairs which stream, and the track each stream plays into.
+func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
+	for _, rcv := range pc.GetReceivers() {
+		for _, t := range rcv.Tracks() {
+			if t == nil {
+				continue
+			}
+			ssrc := uint32(t.SSRC())
+			if rtx := uint32(t.RtxSSRC()); rtx != 0 {
+				i.linkRTX(ssrc, rtx)
+			}
+			i.mu.RLock()
+			s := i.inbound[ssrc]
+			i.mu.RUnlock()
+			if s != nil && t.ID() != "" {
+				s.col.SetTrackIdentifier(t.ID())
+			}
+		}
+	}
+}
+
+// transceiverMids maps SSRCs to the mid of their transceiver, for streams
+// whose packets do not carry the sdes:mid extension.
+func transceiverMids(pc *webrtc.PeerConnection) map[uint32]string {
+	mids := map[uint32]string{}
+	for _, tr := range pc.GetTransceivers() {
+		mid := tr.Mid()
+		if mid == "" {
+			continue
+		}
+		if s := tr.Sender(); s != nil {
+			for _, e := range s.GetParameters().Encodings {
+				mids[uint32(e.SSRC)] = mid
+			}
+		}
+		if r := tr.Receiver(); r != nil {
+			for _, t := range r.Tracks() {
+				if t != nil {
+					mids[uint32(t.SSRC())] = mid
+				}
+			}
+		}
+	}
+	return mids
+}
+
+func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, mids map[uint32]string) {
+	// Copy the stream lists, then snapshot each stream under its own lock.
+	i.mu.RLock()
+	outs := make([]*localStream, 0, len(i.outbound))
+	for _, s := range i.outbound {
+		outs = append(outs, s)
+	}
+	ins := make([]*remoteStream, 0, len(i.inbound))
+	for _, s := range i.inbound {
+		ins = append(ins, s)
+	}
+	i.mu.RUnlock()
+	sort.Slice(outs, func(a, b int) bool { return outs[a].col.Config().SSRC < outs[b].col.Config().SSRC })
+	sort.Slice(ins, func(a, b int) bool { return ins[a].col.Config().SSRC < ins[b].col.Config().SSRC })
+
+	transportID := conv.transportID
+	for _, s := range outs {
+		snap := s.col.Snapshot(now)
+		o := snap.Outbound
+		if o.Mid == nil {
+			if m, ok := mids[o.SSRC]; ok {
+				o.Mid = new(m)
+			}
+		}
+		if transportID != "" {
+			o.TransportID = new(transportID)
+		}
+		if snap.HasPayloadType {
+			if id := conv.codec(r, dirSend, snap.PayloadType, s.info); id != "" {
+				o.CodecID = new(id)
+			}
+		}
+		r[o.ID] = o
+		if ri := snap.Remote; ri != nil {
+			ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
+			r[ri.ID] = ri
+		}
+	}
+	for _, s := range ins {
+		snap := s.col.Snapshot(now)
+		in := snap.Inbound
+		if in.TrackIdentifier == "" {
+			// pion has no track for this SSRC (yet): the required
+			// trackIdentifier cannot be given, so the object is left out
+			// rather than reported with a made-up one.
+			continue
+		}
+		if in.Mid == nil {
+			if m, ok := mids[in.SSRC]; ok {
+				in.Mid = new(m)
+			}
+		}
+		if transportID != "" {
+			in.TransportID = new(transportID)
+		}
+		if snap.HasPayloadType {
+			if id := conv.codec(r, dirRecv, snap.PayloadType, s.info); id != "" {
+				in.CodecID = new(id)
+			}
+		}
+		r[in.ID] = in
+		if ro := snap.Remote; ro != nil {
+			ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
+			r[ro.ID] = ro
+		}
+	}
+}
+
+type direction byte
+
+const (
+	dirSend direction = 'O'
+	dirRecv direction = 'I'
+)
+
+// codec returns the id of the codec object for payload type pt in direction
+// dir, adding the object to r. Parameters come from the codecs pion
+// negotiated for that payload type, else from the stream's own StreamInfo.
+func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info streamCodec) string {
+	if c.transportID == "" {
+		return "" // codec.transportId is required: no transport, no codec object
+	}
+	// The StreamInfo describes the codec pion negotiated for the stream.
+	// A packet with another payload type (outbound only: pion does not
+	// give receivers theirs) is described by pion's codec list, if at all.
+	mime, clock, channels, fmtp := info.mimeType, info.clockRate, uint32(info.channels), info.fmtp
+	if dir == dirSend && pt != info.payloadType {
+		pc, ok := c.codecs[pt]
+		if !ok {
+			return ""
+		}
+		mime, clock, channels, fmtp = pc.MimeType, pc.ClockRate, uint32(pc.Channels), pc.SDPFmtpLine
+	}
+	if mime == "" {
+		return ""
+	}
+	id := c.i.stableID("C"+string(dir), fmt.Sprintf("codec/%c/%d/%s/%s", dir, pt, mime, fmtp))
+	if _, done := r[id]; done {
+		return id
+	}
+	cs := &report.CodecStats{
+		Base:        report.Base{Timestamp: millis(c.now), Type: report.TypeCodec, ID: id},
+		PayloadType: uint32(pt),
+		TransportID: c.transportID,
+		MimeType:    mime,
+	}
+	if clock > 0 {
+		cs.ClockRate = new(clock)
+	}
+	if channels > 0 {
+		cs.Channels = new(channels)
+	}
+	if fmtp != "" {
+		cs.SdpFmtpLine = new(fmtp)
+	}
+	r[id] = cs
+	return id
+}
+
+func millis(t time.Time) float64 { return float64(t.UnixNano()) / 1e6 }

@@ -1,0 +1,317 @@
+package rtcstats
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/rtp"
+	"github.com/rtcstats/rtcstats/collectors"
+	"github.com/rtcstats/rtcstats/internal/rtpx"
+)
+
+const midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+
+// Interceptor observes every RTP and RTCP packet of one PeerConnection. It
+// never modifies, delays or drops a packet. Create it through a Factory.
+type Interceptor struct {
+	factory *Factory
+	pcID    string
+	clock   Clock
+	log     logging.LeveledLogger
+	ids     *idGen
+
+	// mu guards the maps below. It is taken at bind/unbind time, by the
+	// RTCP paths (read lock) and by GetStats to copy the stream lists;
+	// the RTP paths never take it: they hold their stream's pointer.
+	mu       sync.RWMutex
+	outbound map[uint32]*localStream  // by media SSRC
+	inbound  map[uint32]*remoteStream // by media SSRC
+	rtx      map[uint32]*rtxStream    // inbound RTX streams by RTX SSRC
+	objIDs   map[string]string        // ids of objects keyed by what they describe
+	drained  map[any]bool             // senders and receivers DrainRTCP reads
+	closed   bool
+
+	counters badInput
+}
+
+// badInput counts network input that could not be used. It is logged at
+// debug level and never stops the packet flow.
+type badInput struct {
+	malformedRTP  atomic.Uint64
+	unknownSSRC   atomic.Uint64
+	malformedRTCP atomic.Uint64
+}
+
+type localStream struct {
+	col   *collectors.Outbound
+	info  streamCodec
+	midID uint8
+}
+
+type remoteStream struct {
+	col   *collectors.Inbound
+	info  streamCodec
+	midID uint8
+}
+
+// rtxStream is a received RFC 4588 stream. Its packets are folded into the
+// primary stream once the primary is known (see linkRTX).
+type rtxStream struct {
+	ssrc    uint32
+	info    streamCodec
+	primary atomic.Pointer[collectors.Inbound]
+}
+
+// streamCodec is what pion's StreamInfo says about a stream's codec.
+type streamCodec struct {
+	mimeType    string
+	clockRate   uint32
+	channels    uint16
+	fmtp        string
+	payloadType uint8
+}
+
+func newInterceptor(f *Factory, pcID string) *Interceptor {
+	return &Interceptor{
+		factory:  f,
+		pcID:     pcID,
+		clock:    f.cfg.clock,
+		log:      f.cfg.loggerFactory.NewLogger("rtcstats"),
+		ids:      newIDGen(),
+		outbound: map[uint32]*localStream{},
+		inbound:  map[uint32]*remoteStream{},
+		rtx:      map[uint32]*rtxStream{},
+		objIDs:   map[string]string{},
+		drained:  map[any]bool{},
+	}
+}
+
+func kindOf(mimeType string) string {
+	k, _, _ := strings.Cut(strings.ToLower(mimeType), "/")
+	return k
+}
+
+func isRTX(mimeType string) bool {
+	return strings.HasSuffix(strings.ToLower(mimeType), "/rtx")
+}
+
+func extensionID(info *interceptor.StreamInfo, uri string) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == uri && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
+}
+
+func codecOf(info *interceptor.StreamInfo) streamCodec {
+	return streamCodec{
+		mimeType: info.MimeType, clockRate: info.ClockRate, channels: info.Channels,
+		fmtp: info.SDPFmtpLine, payloadType: info.PayloadType,
+	}
+}
+
+// BindLocalStream observes the packets written for an outgoing stream,
+// including retransmissions written on its RTX SSRC.
+func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	s := &localStream{
+		col: collectors.NewOutbound(collectors.OutboundConfig{
+			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
+			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission,
+			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
+		}),
+		info:  codecOf(info),
+		midID: extensionID(info, midURI),
+	}
+	i.mu.Lock()
+	i.outbound[info.SSRC] = s
+	i.mu.Unlock()
+
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		n, err := writer.Write(h, payload, a)
+		if err != nil {
+			return n, err // not sent: not counted
+		}
+		var mid []byte
+		if s.midID != 0 {
+			mid = h.GetExtension(s.midID)
+		}
+		s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType,
+			h.MarshalSize(), len(payload)-legacyPadding(h, payload), paddingLen(h, payload), mid)
+		return n, err
+	})
+}
+
+// paddingLen returns the RTP padding written after the payload. pion carries
+// it in Header.PaddingSize; older callers put it at the end of the payload
+// with its count in the last byte.
+func paddingLen(h *rtp.Header, payload []byte) int {
+	if !h.Padding {
+		return 0
+	}
+	if h.PaddingSize > 0 {
+		return int(h.PaddingSize)
+	}
+	return legacyPadding(h, payload)
+}
+
+func legacyPadding(h *rtp.Header, payload []byte) int {
+	if !h.Padding || h.PaddingSize > 0 || len(payload) == 0 {
+		return 0
+	}
+	if p := int(payload[len(payload)-1]); p <= len(payload) {
+		return p
+	}
+	return 0
+}
+
+// UnbindLocalStream forgets an outgoing stream: it leaves later reports.
+func (i *Interceptor) UnbindLocalStream(info *interceptor.StreamInfo) {
+	i.mu.Lock()
+	delete(i.outbound, info.SSRC)
+	i.mu.Unlock()
+}
+
+// BindRemoteStream observes the packets read from an incoming stream.
+func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
+	if isRTX(info.MimeType) {
+		return i.bindRTX(info, reader)
+	}
+	s := &remoteStream{
+		col: collectors.NewInbound(collectors.InboundConfig{
+			ID: i.ids.next("IT"), RemoteID: i.ids.next("RO"),
+			SSRC: info.SSRC, Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
+		}),
+		info:  codecOf(info),
+		midID: extensionID(info, midURI),
+	}
+	i.mu.Lock()
+	i.inbound[info.SSRC] = s
+	i.mu.Unlock()
+
+	ssrc := info.SSRC
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, attr, err := reader.Read(b, a)
+		if err != nil || n > len(b) {
+			return n, attr, err
+		}
+		var h rtpx.Header
+		if perr := rtpx.ParseHeader(b[:n], &h); perr != nil || h.SSRC != ssrc {
+			i.badRTP(ssrc, perr)
+			return n, attr, err
+		}
+		s.col.OnPacket(i.clock.Now(), &h, h.Extension(b[:n], s.midID))
+		return n, attr, err
+	})
+}
+
+func (i *Interceptor) bindRTX(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
+	r := &rtxStream{ssrc: info.SSRC, info: codecOf(info)}
+	i.mu.Lock()
+	i.rtx[info.SSRC] = r
+	i.linkRTXByBindOrderLocked(r)
+	i.mu.Unlock()
+
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		n, attr, err := reader.Read(b, a)
+		if err != nil || n > len(b) {
+			return n, attr, err
+		}
+		primary := r.primary.Load()
+		if primary == nil {
+			return n, attr, err // not yet linked: nothing to fold into
+		}
+		var h rtpx.Header
+		if perr := rtpx.ParseHeader(b[:n], &h); perr != nil || h.SSRC != r.ssrc {
+			i.badRTP(r.ssrc, perr)
+			return n, attr, err
+		}
+		if h.PayloadLen < 2 {
+			return n, attr, err // padding-only probe: carries no original packet
+		}
+		osn := uint16(b[h.HeaderLen])<<8 | uint16(b[h.HeaderLen+1])
+		primary.OnRTXPacket(i.clock.Now(), &h, osn)
+		return n, attr, err
+	})
+}
+
+// linkRTXByBindOrderLocked links a new RTX stream to its primary when that is
+// unambiguous. pion binds a receiver's primary stream just before its RTX
+// stream but does not say which belong together; if exactly one bound
+// primary of the same codec has no RTX yet, it is that one. Otherwise GetStats
+// links it later from the receivers' track parameters.
+func (i *Interceptor) linkRTXByBindOrderLocked(r *rtxStream) {
+	var match *remoteStream
+	for _, s := range i.inbound {
+		if s.col.RTXSSRC() != 0 || kindOf(s.info.mimeType) != kindOf(r.info.mimeType) ||
+			s.info.clockRate != r.info.clockRate || s.info.fmtp != r.info.fmtp {
+			continue
+		}
+		if match != nil {
+			return
+		}
+		match = s
+	}
+	if match != nil {
+		match.col.LinkRTX(r.ssrc)
+		r.primary.Store(match.col)
+	}
+}
+
+// linkRTX links an RTX SSRC to a primary SSRC, from what pion's receivers say.
+func (i *Interceptor) linkRTX(primarySSRC, rtxSSRC uint32) {
+	i.mu.RLock()
+	defer i.mu.RUnlock()
+	p, r := i.inbound[primarySSRC], i.rtx[rtxSSRC]
+	if p == nil || r == nil || r.primary.Load() == p.col {
+		return
+	}
+	p.col.LinkRTX(rtxSSRC)
+	r.primary.Store(p.col)
+}
+
+// UnbindRemoteStream forgets an incoming stream: it leaves later reports.
+func (i *Interceptor) UnbindRemoteStream(info *interceptor.StreamInfo) {
+	i.mu.Lock()
+	delete(i.inbound, info.SSRC)
+	delete(i.rtx, info.SSRC)
+	i.mu.Unlock()
+}
+
+// Close is called by pion when the PeerConnection closes.
+func (i *Interceptor) Close() error {
+	i.mu.Lock()
+	i.closed = true
+	i.outbound = map[uint32]*localStream{}
+	i.inbound = map[uint32]*remoteStream{}
+	i.rtx = map[uint32]*rtxStream{}
+	i.mu.Unlock()
+	i.factory.forget(i.pcID, i)
+	return nil
+}
+
+// stableID returns the id of the object described by key, creating it with
+// the given prefix on first use, so that it is the same in every report.
+func (i *Interceptor) stableID(prefix, key string) string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	id, ok := i.objIDs[key]
+	if !ok {
+		id = i.ids.next(prefix)
+		i.objIDs[key] = id
+	}
+	return id
+}
+
+func (i *Interceptor) badRTP(ssrc uint32, err error) {
+	if err != nil {
+		i.counters.malformedRTP.Add(1)
+		i.log.Debugf("ssrc %d: malformed RTP packet ignored: %v", ssrc, err)
+		return
+	}
+	i.counters.unknownSSRC.Add(1)
+	i.log.Debugf("ssrc %d: packet with another SSRC on this stream ignored", ssrc)
+}

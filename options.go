@@ -1,0 +1,65 @@
+package rtcstats
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pion/logging"
+)
+
+// Sentinel errors. Every error returned by this package wraps one of them, so
+// callers can use errors.Is.
+var (
+	// ErrInvalidOption is returned by NewFactory for a bad option value.
+	ErrInvalidOption = errors.New("rtcstats: invalid option")
+	// ErrUnknownPeerConnection is returned by GetStats for a PeerConnection
+	// that was not built with an API whose registry holds this factory.
+	ErrUnknownPeerConnection = errors.New("rtcstats: peer connection not monitored by this factory")
+	// ErrPeerConnectionClosed is returned by GetStats after the
+	// PeerConnection has been closed (the spec's InvalidStateError).
+	ErrPeerConnectionClosed = errors.New("rtcstats: peer connection is closed")
+	// ErrNilArgument is returned when a required argument is nil.
+	ErrNilArgument = errors.New("rtcstats: nil argument")
+)
+
+// Clock tells the time. Now must carry a monotonic reading in production
+// (time.Now does): intervals such as RTT and jitter arrival times are taken
+// from it, wall-clock members from its wall part. Tests inject fakes.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+type config struct {
+	loggerFactory logging.LoggerFactory
+	clock         Clock
+}
+
+// Option configures a Factory.
+type Option func(*config) error
+
+// WithLoggerFactory sets the pion logger factory; scope "rtcstats".
+func WithLoggerFactory(f logging.LoggerFactory) Option {
+	return func(c *config) error {
+		if f == nil {
+			return fmt.Errorf("%w: WithLoggerFactory(nil)", ErrInvalidOption)
+		}
+		c.loggerFactory = f
+		return nil
+	}
+}
+
+// WithClock replaces the system clock, for tests and simulations.
+func WithClock(clk Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return fmt.Errorf("%w: WithClock(nil)", ErrInvalidOption)
+		}
+		c.clock = clk
+		return nil
+	}
+}
