@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rtcstats/rtcstats/internal/mediafile"
+	"github.com/rtcstats/rtcstats/internal/peers"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// call connects a pair, sends media for d, then waits for the last RTCP to
+// cross and returns the settled reports of both peers.
+func call(t *testing.T, cfg peers.Config, d time.Duration, during ...func(*peers.Pair)) (*peers.Pair, report.Report, report.Report, peers.Sent, peers.Sent) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pair, err := peers.New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() { _ = pair.Close() })
+	for _, f := range during {
+		f(pair)
+	}
+	mctx, mcancel := context.WithTimeout(context.Background(), d)
+	defer mcancel()
+	offSent, ansSent, err := pair.SendMedia(mctx, []mediafile.Option{}...)
+	if err != nil {
+		t.Fatalf("send media: %v", err)
+	}
+	off, ans, err := pair.Settle(context.Background(), 5*time.Second)
+	if err != nil {
+		t.Fatalf("settle: %v", err)
+	}
+	return pair, off, ans, offSent, ansSent
+}
+
+func outbound(t *testing.T, r report.Report, kind string) *report.OutboundRTPStreamStats {
+	t.Helper()
+	for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
+		if o.Kind == kind {
+			return o
+		}
+	}
+	t.Fatalf("no %s outbound-rtp in report", kind)
+	return nil
+}
+
+func inboundBySSRC(t *testing.T, r report.Report, ssrc uint32) *report.InboundRTPStreamStats {
+	t.Helper()
+	for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
+		if in.SSRC == ssrc {
+			return in
+		}
+	}
+	t.Fatalf("no inbound-rtp for ssrc %d in report", ssrc)
+	return nil
+}
+
+func remoteInbound(t *testing.T, r report.Report, o *report.OutboundRTPStreamStats) *report.RemoteInboundRTPStreamStats {
+	t.Helper()
+	if o.RemoteID == nil {
+		t.Fatalf("outbound %s has no remoteId", o.ID)
+	}
+	ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID)
+	if !ok {
+		t.Fatalf("remoteId %s does not resolve", *o.RemoteID)
+	}
+	return ri
+}
+
+func remoteOutbound(t *testing.T, r report.Report, in *report.InboundRTPStreamStats) *report.RemoteOutboundRTPStreamStats {
+	t.Helper()
+	if in.RemoteID == nil {
+		t.Fatalf("inbound %s has no remoteId", in.ID)
+	}
+	ro, ok := report.Lookup[*report.RemoteOutboundRTPStreamStats](r, *in.RemoteID)
+	if !ok {
+		t.Fatalf("remoteId %s does not resolve", *in.RemoteID)
+	}
+	return ro
+}
+
+func noViolations(t *testing.T, name string, r report.Report) {
+	t.Helper()
+	for _, v := range r.Validate() {
+		t.Errorf("%s: %v", name, v)
+	}
+}

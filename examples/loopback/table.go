@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/rtcstats/rtcstats/internal/peers"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// table prints one line per RTP stream per peer, with rates computed from
+// the previous report of the same peer.
+type table struct {
+	w    io.Writer
+	prev map[string]report.Report
+}
+
+func newTable(w io.Writer) *table { return &table{w: w, prev: map[string]report.Report{}} }
+
+func (t *table) print(pair *peers.Pair) error {
+	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "peer\tdir\tkind\tssrc\tpackets\tkbit/s\tlost\tjitter ms\tRTT ms\t")
+	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
+		r, err := pair.Factory.GetStats(p.PC)
+		if err != nil {
+			return err
+		}
+		prev := t.prev[p.Name]
+		t.prev[p.Name] = r
+		var rows []row
+		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
+			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", jitter: "-", rtt: "-"}
+			if po, ok := report.Lookup[*report.OutboundRTPStreamStats](prev, o.ID); ok {
+				x.rate = kbps(*po.BytesSent, *o.BytesSent, po.Timestamp, o.Timestamp)
+			}
+			if o.RemoteID != nil {
+				if ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID); ok {
+					x.lost = fmt.Sprint(*ri.PacketsLost)
+					if ri.Jitter != nil {
+						x.jitter = fmt.Sprintf("%.2f", *ri.Jitter*1000)
+					}
+					if ri.RoundTripTime != nil {
+						x.rtt = fmt.Sprintf("%.2f", *ri.RoundTripTime*1000)
+					}
+				}
+			}
+			rows = append(rows, x)
+		}
+		for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
+			x := row{peer: p.Name, dir: "in", kind: in.Kind, ssrc: in.SSRC, packets: *in.PacketsReceived, rate: "-",
+				lost: fmt.Sprint(*in.PacketsLost), jitter: "-", rtt: "-"}
+			if pi, ok := report.Lookup[*report.InboundRTPStreamStats](prev, in.ID); ok {
+				x.rate = kbps(*pi.BytesReceived, *in.BytesReceived, pi.Timestamp, in.Timestamp)
+			}
+			if in.Jitter != nil {
+				x.jitter = fmt.Sprintf("%.2f", *in.Jitter*1000)
+			}
+			rows = append(rows, x)
+		}
+		sort.Slice(rows, func(a, b int) bool {
+			if rows[a].dir != rows[b].dir {
+				return rows[a].dir > rows[b].dir
+			}
+			return rows[a].kind < rows[b].kind
+		})
+		for _, x := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", x.peer, x.dir, x.kind, x.ssrc, x.packets, x.rate, x.lost, x.jitter, x.rtt)
+		}
+	}
+	fmt.Fprintln(tw)
+	return tw.Flush()
+}
+
+type row struct {
+	peer, dir, kind         string
+	ssrc                    uint32
+	packets                 uint64
+	rate, lost, jitter, rtt string
+}
+
+func kbps(b0, b1 uint64, t0, t1 float64) string {
+	if t1 <= t0 || b1 < b0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(b1-b0)*8/(t1-t0))
+}
