@@ -1,0 +1,238 @@
+// Package coverage is the field-coverage table of README.md as data: for
+// every member of every stats type rtcstats reports, whether it is measured
+// here, taken from pion, planned, or not measurable at this layer, and why.
+// Tests check that it names every member of the spec (ED and provisional),
+// that README shows exactly this table, and that every member it claims as
+// always present is present in a real loopback report.
+package coverage
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// Status says where a member's value comes from.
+type Status int
+
+// Statuses.
+const (
+	Measured Status = iota + 1 // computed by rtcstats from packets
+	Pion                       // converted from pion's GetStats
+	Filled                     // pion leaves it out or wrong; filled here from pion's transports
+	Planned                    // measurable at this layer, tracked by an open issue
+	No                         // not measurable at this layer
+)
+
+func (s Status) String() string {
+	return [...]string{"", "measured here", "taken from pion", "pion, filled here", "planned", "not measurable here"}[s]
+}
+
+// Entry is one member's row.
+type Entry struct {
+	Status Status
+	// When is empty when the member is present in every object of the
+	// type once traffic flows; otherwise it says when (e.g. "video only").
+	When string
+	// Why explains a Planned or No status, or how a value is obtained.
+	Why string
+}
+
+// Type is one stats type (and kind, for media-source) with its members.
+type Type struct {
+	Type    report.Type
+	Kind    string
+	Members map[string]Entry
+}
+
+func set(m map[string]Entry, e Entry, names ...string) {
+	for _, n := range strings.Fields(strings.Join(names, " ")) {
+		m[n] = e
+	}
+}
+
+const (
+	decoder   = "decoder/renderer internals: an interceptor sees no decoded frames"
+	encoder   = "encoder internals: an interceptor sees only what the encoder emitted"
+	jb        = "no jitter buffer at this layer"
+	playout   = "audio playout happens in the application, not in pion"
+	ecn       = "ECN marks are not visible to pion's sockets"
+	issue3    = "DSCP issue: measured at the socket by the dscp package"
+	issue4    = "depth issue: from payload descriptors and header extensions"
+	notPion   = "pion does not expose it"
+	notSignal = "not signalled to or by pion"
+)
+
+// Table returns the coverage table, one entry per reported type.
+func Table() []Type {
+	common := func(m map[string]Entry) map[string]Entry {
+		set(m, Entry{Status: Measured, Why: "time the object was generated (for remote objects: when the RTCP arrived)"}, "timestamp")
+		set(m, Entry{Status: Measured}, "type id")
+		return m
+	}
+	pionCommon := func(m map[string]Entry) map[string]Entry {
+		set(m, Entry{Status: Pion, Why: "pion's id; timestamp is the time of the GetStats call"}, "timestamp type id")
+		return m
+	}
+
+	codec := common(map[string]Entry{})
+	set(codec, Entry{Status: Measured, Why: "payload type of the stream's packets"}, "payloadType")
+	set(codec, Entry{Status: Filled, Why: "the transport pion reports"}, "transportId")
+	set(codec, Entry{Status: Measured, Why: "negotiated codec from the stream's StreamInfo"}, "mimeType clockRate")
+	set(codec, Entry{Status: Measured, When: "codecs with channels (audio)"}, "channels")
+	set(codec, Entry{Status: Measured, When: "codecs with an fmtp line"}, "sdpFmtpLine")
+	set(codec, Entry{Status: No, Why: "codec objects are per direction (id prefix CO/CI); the provisional codecType is redundant"}, "codecType")
+
+	in := common(map[string]Entry{})
+	set(in, Entry{Status: Measured}, "ssrc kind packetsReceived bytesReceived headerBytesReceived packetsLost nackCount packetsDuplicated lastPacketReceivedTimestamp")
+	set(in, Entry{Status: Measured, Why: "RFC 3550 A.8, in-order packets only; needs two packets"}, "jitter")
+	set(in, Entry{Status: Filled, Why: "pion's transport"}, "transportId")
+	set(in, Entry{Status: Measured, Why: "codec object of the last packet's payload type"}, "codecId")
+	set(in, Entry{Status: Filled, Why: "id of pion's TrackRemote for the SSRC"}, "trackIdentifier")
+	set(in, Entry{Status: Measured, Why: "sdes:mid header extension, else the transceiver's mid"}, "mid")
+	set(in, Entry{Status: Measured, When: "after the first Sender Report"}, "remoteId")
+	set(in, Entry{Status: Measured, When: "video only"}, "firCount pliCount")
+	set(in, Entry{Status: Measured, When: "when RTX is negotiated (video)"}, "retransmittedPacketsReceived retransmittedBytesReceived rtxSsrc")
+	set(in, Entry{Status: No, Why: ecn}, "packetsReceivedWithEct1 packetsReceivedWithCe packetsReportedAsLost packetsReportedAsLostButRecovered")
+	set(in, Entry{Status: No, Why: decoder}, "framesDecoded keyFramesDecoded framesRendered framesDropped qpSum totalDecodeTime totalInterFrameDelay totalSquaredInterFrameDelay pauseCount totalPausesDuration freezeCount totalFreezesDuration totalProcessingDelay decoderImplementation powerEfficientDecoder totalCorruptionProbability totalSquaredCorruptionProbability corruptionMeasurements contentType frameBitDepth totalSamplesDecoded samplesDecodedWithSilk samplesDecodedWithCelt sliCount partialFramesLost fullFramesLost")
+	set(in, Entry{Status: No, Why: jb}, "packetsDiscarded estimatedPlayoutTimestamp jitterBufferDelay jitterBufferTargetDelay jitterBufferEmittedCount jitterBufferMinimumDelay totalSamplesReceived concealedSamples silentConcealedSamples concealmentEvents insertedSamplesForDeceleration removedSamplesForAcceleration burstPacketsDiscarded burstDiscardCount burstDiscardRate gapDiscardRate packetsRepaired")
+	set(in, Entry{Status: No, Why: playout}, "playoutId")
+	set(in, Entry{Status: No, Why: "pion reads FEC (FlexFEC) only on the sending side"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
+	set(in, Entry{Status: No, Why: "SRTP failures are dropped by pion's srtp session before any interceptor"}, "packetsFailedDecryption")
+	set(in, Entry{Status: Planned, Why: issue4}, "frameWidth frameHeight framesPerSecond framesReceived framesAssembledFromMultiplePackets totalAssemblyTime audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag burstPacketsLost burstLossCount burstLossRate gapLossRate averageRtcpInterval")
+	set(in, Entry{Status: Planned, Why: issue3}, "perDscpPacketsReceived")
+
+	out := common(map[string]Entry{})
+	set(out, Entry{Status: Measured}, "ssrc kind packetsSent bytesSent headerBytesSent retransmittedPacketsSent retransmittedBytesSent nackCount lastPacketSentTimestamp")
+	set(out, Entry{Status: Filled, Why: "pion's transport"}, "transportId")
+	set(out, Entry{Status: Measured, Why: "codec object of the last packet's payload type"}, "codecId")
+	set(out, Entry{Status: Measured, Why: "sdes:mid header extension, else the transceiver's mid"}, "mid")
+	set(out, Entry{Status: Measured, When: "after the first report block"}, "remoteId")
+	set(out, Entry{Status: Measured, When: "video only"}, "firCount pliCount")
+	set(out, Entry{Status: Measured, When: "when RTX is negotiated (video)"}, "rtxSsrc")
+	set(out, Entry{Status: Planned, Why: issue4}, "mediaSourceId rid encodingIndex frameWidth frameHeight framesPerSecond framesSent hugeFramesSent keyFramesEncoded voiceActivityFlag averageRtcpInterval")
+	set(out, Entry{Status: Planned, Why: issue3}, "perDscpPacketsSent")
+	set(out, Entry{Status: No, Why: encoder}, "targetBitrate totalEncodedBytesTarget framesEncoded qpSum psnrSum psnrMeasurements totalEncodeTime qualityLimitationReason qualityLimitationDurations qualityLimitationResolutionChanges encoderImplementation powerEfficientEncoder scalabilityMode contentType frameBitDepth framesDiscardedOnSend totalSamplesSent samplesEncodedWithSilk samplesEncodedWithCelt sliCount")
+	set(out, Entry{Status: No, Why: "packets are handed to the socket after the interceptors; pacing and send failures happen below them"}, "totalPacketSendDelay packetsDiscardedOnSend bytesDiscardedOnSend")
+	set(out, Entry{Status: No, Why: "pion's RTPSender has no active flag per encoding"}, "active")
+	set(out, Entry{Status: No, Why: ecn}, "packetsSentWithEct1")
+	set(out, Entry{Status: No, Why: "pion's FlexFEC encoder writes FEC on its own SSRC outside the bound stream"}, "fecPacketsSent")
+
+	ri := common(map[string]Entry{})
+	set(ri, Entry{Status: Measured, Why: "from report blocks (RR and SR) about our SSRC"}, "ssrc kind packetsLost fractionLost jitter localId reportsReceived totalRoundTripTime roundTripTimeMeasurements")
+	set(ri, Entry{Status: Measured, Why: "extended highest sequence number − first sequence sent + 1 − lost"}, "packetsReceived")
+	set(ri, Entry{Status: Measured, When: "after a report block with LSR and DLSR", Why: "RFC 3550 6.4.1 on the monotonic clock, matched to the SR we saw leave"}, "roundTripTime")
+	set(ri, Entry{Status: Filled, Why: "same as the local stream's"}, "transportId codecId")
+	set(ri, Entry{Status: No, Why: ecn}, "packetsReceivedWithEct1 packetsReceivedWithCe packetsReportedAsLost packetsReportedAsLostButRecovered packetsWithBleachedEct1Marking")
+	set(ri, Entry{Status: Planned, Why: "depth issue: RFC 3611 XR burst/gap blocks from the remote receiver"}, "burstPacketsLost burstLossCount burstLossRate gapLossRate")
+	set(ri, Entry{Status: No, Why: "the remote's jitter buffer and decoder are not reported in RTCP RR"}, "packetsRepaired burstPacketsDiscarded burstDiscardCount burstDiscardRate gapDiscardRate partialFramesLost fullFramesLost packetsDiscarded")
+
+	ro := common(map[string]Entry{})
+	set(ro, Entry{Status: Measured, Why: "from the remote's Sender Reports, counters extended past 2^32"}, "ssrc kind packetsSent bytesSent localId remoteTimestamp reportsSent")
+	set(ro, Entry{Status: Filled, Why: "same as the local stream's"}, "transportId codecId")
+	set(ro, Entry{Status: Planned, Why: "depth issue: RFC 3611 RRTR/DLRR"}, "roundTripTime totalRoundTripTime roundTripTimeMeasurements")
+
+	as := common(map[string]Entry{})
+	set(as, Entry{Status: Planned, Why: issue4 + " (RFC 6464 on outbound packets)"}, "trackIdentifier kind audioLevel totalAudioEnergy totalSamplesDuration")
+	set(as, Entry{Status: No, Why: "echo cancellation happens before the encoder"}, "echoReturnLoss echoReturnLossEnhancement")
+	set(as, Entry{Status: No, Why: notSignal}, "relayedSource")
+	vs := common(map[string]Entry{})
+	set(vs, Entry{Status: Planned, Why: issue4 + " (from the sent bitstream)"}, "trackIdentifier kind width height frames framesPerSecond")
+	set(vs, Entry{Status: No, Why: notSignal}, "relayedSource bitDepth")
+
+	mp := common(map[string]Entry{})
+	set(mp, Entry{Status: No, Why: playout}, "kind synthesizedSamplesDuration synthesizedSamplesEvents totalSamplesDuration totalPlayoutDelay totalSamplesCount")
+
+	pcs := pionCommon(map[string]Entry{})
+	set(pcs, Entry{Status: Pion}, "dataChannelsOpened dataChannelsClosed dataChannelsRequested dataChannelsAccepted")
+
+	dc := pionCommon(map[string]Entry{})
+	set(dc, Entry{Status: Pion}, "state messagesSent bytesSent messagesReceived bytesReceived")
+	set(dc, Entry{Status: Pion, When: "when not empty"}, "label protocol")
+	set(dc, Entry{Status: Pion, When: "once the channel has left the connecting state (pion reports 0 before an id exists)"}, "dataChannelIdentifier")
+
+	tr := pionCommon(map[string]Entry{})
+	set(tr, Entry{Status: Pion}, "bytesSent bytesReceived")
+	set(tr, Entry{Status: Filled, Why: "sum over the transport's candidate pairs (pion reports 0)"}, "packetsSent packetsReceived")
+	set(tr, Entry{Status: Filled, Why: "from pion's ICE and DTLS transports (pion leaves them empty)"}, "iceRole dtlsState iceState selectedCandidatePairId localCertificateId remoteCertificateId")
+	set(tr, Entry{Status: Planned, Why: "reachable through pion's DTLS connection state; not wired yet"}, "tlsVersion dtlsCipher dtlsRole srtpCipher iceLocalUsernameFragment selectedCandidatePairChanges")
+	set(tr, Entry{Status: No, Why: "RFC 8888 feedback is not counted by pion"}, "ccfbMessagesSent ccfbMessagesReceived")
+	set(tr, Entry{Status: No, Why: "pion always bundles RTCP with RTP (rtcp-mux)"}, "rtcpTransportStatsId")
+	set(tr, Entry{Status: No, Why: notPion}, "tlsGroup")
+
+	cp := pionCommon(map[string]Entry{})
+	set(cp, Entry{Status: Filled, Why: "pion leaves it empty"}, "transportId")
+	set(cp, Entry{Status: Pion}, "localCandidateId remoteCandidateId state nominated packetsSent packetsReceived bytesSent bytesReceived totalRoundTripTime requestsReceived requestsSent responsesReceived responsesSent consentRequestsSent")
+	set(cp, Entry{Status: Pion, When: "once a STUN response arrived"}, "currentRoundTripTime")
+	set(cp, Entry{Status: Pion, When: "once it happened (pion's zero times are dropped)"}, "lastPacketSentTimestamp lastPacketReceivedTimestamp firstRequestTimestamp lastRequestTimestamp lastResponseTimestamp consentExpiredTimestamp")
+	set(cp, Entry{Status: No, Why: "pion's ICE agent does not estimate it (always 0)"}, "availableOutgoingBitrate availableIncomingBitrate")
+	set(cp, Entry{Status: No, Why: notPion}, "packetsDiscardedOnSend bytesDiscardedOnSend circuitBreakerTriggerCount retransmissionsReceived retransmissionsSent requestBytesSent consentRequestBytesSent responseBytesSent")
+
+	cand := pionCommon(map[string]Entry{})
+	set(cand, Entry{Status: Filled, Why: "pion leaves it empty"}, "transportId")
+	set(cand, Entry{Status: Pion}, "address port protocol candidateType priority")
+	set(cand, Entry{Status: Pion, When: "server-reflexive and relay candidates"}, "url")
+	set(cand, Entry{Status: Pion, When: "relay candidates"}, "relayProtocol")
+	set(cand, Entry{Status: Planned, Why: "available from pion's ICECandidate, not yet joined"}, "foundation relatedAddress relatedPort usernameFragment tcpType")
+	set(cand, Entry{Status: No, Why: notPion}, "networkType")
+
+	cert := pionCommon(map[string]Entry{})
+	set(cert, Entry{Status: Pion, Why: "local; the remote certificate is built here from the DTLS peer certificate"}, "fingerprint fingerprintAlgorithm base64Certificate")
+	set(cert, Entry{Status: No, Why: "pion's certificates are self-signed; pion's value is the issuer's name, not an id"}, "issuerCertificateId")
+
+	csrc := common(map[string]Entry{})
+	set(csrc, Entry{Status: Planned, Why: issue4 + " (CSRC list and RFC 6465)"}, "contributorSsrc inboundRtpStreamId packetsContributedTo audioLevel")
+
+	return []Type{
+		{report.TypeCodec, "", codec},
+		{report.TypeInboundRTP, "", in},
+		{report.TypeOutboundRTP, "", out},
+		{report.TypeRemoteInboundRTP, "", ri},
+		{report.TypeRemoteOutboundRTP, "", ro},
+		{report.TypeMediaSource, "audio", as},
+		{report.TypeMediaSource, "video", vs},
+		{report.TypeMediaPlayout, "", mp},
+		{report.TypePeerConnection, "", pcs},
+		{report.TypeDataChannel, "", dc},
+		{report.TypeTransport, "", tr},
+		{report.TypeCandidatePair, "", cp},
+		{report.TypeLocalCandidate, "", cand},
+		{report.TypeRemoteCandidate, "", cand},
+		{report.TypeCertificate, "", cert},
+		{report.TypeCSRC, "", csrc},
+	}
+}
+
+// Markdown renders the table for README.md: one section per type, members
+// in spec order, grouped by status.
+func Markdown() string {
+	var b strings.Builder
+	for _, t := range Table() {
+		title := string(t.Type)
+		if t.Kind != "" {
+			title += " (" + t.Kind + ")"
+		}
+		fmt.Fprintf(&b, "\n#### %s\n\n| member | source | when / why |\n|---|---|---|\n", title)
+		for _, m := range report.Members(t.Type, t.Kind) {
+			e, ok := t.Members[m.Name]
+			if !ok {
+				fmt.Fprintf(&b, "| `%s` | **missing from the coverage table** | |\n", m.Name)
+				continue
+			}
+			note := e.When
+			if e.Why != "" {
+				if note != "" {
+					note += "; "
+				}
+				note += e.Why
+			}
+			name := "`" + m.Name + "`"
+			if m.Provisional {
+				name += " ᵖ"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", name, e.Status, note)
+		}
+	}
+	return b.String()
+}
