@@ -21,19 +21,19 @@ func newTable(w io.Writer) *table { return &table{w: w, prev: map[string]report.
 
 func (t *table) print(pair *peers.Pair) error {
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "peer\tdir\tkind\tssrc\tpackets\tkbit/s\tlost\tjitter ms\tRTT ms\t")
+	fmt.Fprintln(tw, "peer\tdir\tkind\tssrc\tpackets\tkbit/s\tlost\tloss %\tjitter ms\tRTT ms\t")
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		r, err := pair.Factory.GetStats(p.PC)
 		if err != nil {
 			return err
 		}
-		prev := t.prev[p.Name]
+		iv := report.Delta(t.prev[p.Name], r)
 		t.prev[p.Name] = r
 		var rows []row
 		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
-			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", jitter: "-", rtt: "-"}
-			if po, ok := report.Lookup[*report.OutboundRTPStreamStats](prev, o.ID); ok {
-				x.rate = kbps(*po.BytesSent, *o.BytesSent, po.Timestamp, o.Timestamp)
+			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", loss: "-", jitter: "-", rtt: "-"}
+			if d, ok := iv.Outbound[o.ID]; ok {
+				x.rate = kbps(d.Bitrate)
 			}
 			if o.RemoteID != nil {
 				if ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID); ok {
@@ -50,9 +50,12 @@ func (t *table) print(pair *peers.Pair) error {
 		}
 		for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
 			x := row{peer: p.Name, dir: "in", kind: in.Kind, ssrc: in.SSRC, packets: *in.PacketsReceived, rate: "-",
-				lost: fmt.Sprint(*in.PacketsLost), jitter: "-", rtt: "-"}
-			if pi, ok := report.Lookup[*report.InboundRTPStreamStats](prev, in.ID); ok {
-				x.rate = kbps(*pi.BytesReceived, *in.BytesReceived, pi.Timestamp, in.Timestamp)
+				lost: fmt.Sprint(*in.PacketsLost), loss: "-", jitter: "-", rtt: "-"}
+			if d, ok := iv.Inbound[in.ID]; ok {
+				x.rate = kbps(d.Bitrate)
+				if d.FractionLost != nil {
+					x.loss = fmt.Sprintf("%.1f", *d.FractionLost*100)
+				}
 			}
 			if in.Jitter != nil {
 				x.jitter = fmt.Sprintf("%.2f", *in.Jitter*1000)
@@ -66,7 +69,7 @@ func (t *table) print(pair *peers.Pair) error {
 			return rows[a].kind < rows[b].kind
 		})
 		for _, x := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", x.peer, x.dir, x.kind, x.ssrc, x.packets, x.rate, x.lost, x.jitter, x.rtt)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", x.peer, x.dir, x.kind, x.ssrc, x.packets, x.rate, x.lost, x.loss, x.jitter, x.rtt)
 		}
 	}
 	fmt.Fprintln(tw)
@@ -74,15 +77,15 @@ func (t *table) print(pair *peers.Pair) error {
 }
 
 type row struct {
-	peer, dir, kind         string
-	ssrc                    uint32
-	packets                 uint64
-	rate, lost, jitter, rtt string
+	peer, dir, kind               string
+	ssrc                          uint32
+	packets                       uint64
+	rate, lost, loss, jitter, rtt string
 }
 
-func kbps(b0, b1 uint64, t0, t1 float64) string {
-	if t1 <= t0 || b1 < b0 {
+func kbps(bitrate *float64) string {
+	if bitrate == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%.1f", float64(b1-b0)*8/(t1-t0))
+	return fmt.Sprintf("%.1f", *bitrate/1000)
 }
