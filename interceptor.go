@@ -120,7 +120,7 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 	s := &localStream{
 		col: collectors.NewOutbound(collectors.OutboundConfig{
 			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
-			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission,
+			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission, FECSSRC: info.SSRCForwardErrorCorrection,
 			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
 		}),
 		info:  codecOf(info),
@@ -139,8 +139,10 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType,
-			h.MarshalSize(), len(payload)-legacyPadding(h, payload), paddingLen(h, payload), mid)
+		if !s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType,
+			h.MarshalSize(), len(payload)-legacyPadding(h, payload), paddingLen(h, payload), mid) {
+			i.badRTP(info.SSRC, nil)
+		}
 		return n, err
 	})
 }

@@ -14,6 +14,7 @@ type OutboundConfig struct {
 	RemoteID string // id of its remote-inbound-rtp object
 	SSRC     uint32
 	RTXSSRC  uint32 // RFC 4588 retransmission SSRC, 0 if not negotiated
+	FECSSRC  uint32 // FlexFEC SSRC, 0 if not negotiated
 	Kind     string
 	// ClockRate of the stream's codec, to convert reported jitter to seconds.
 	ClockRate uint32
@@ -35,6 +36,8 @@ type Outbound struct {
 	headerBytesSent uint64
 	rtxPackets      uint64
 	rtxBytes        uint64
+	fecPackets      uint64
+	foreign         uint64
 	seq             rtpx.SeqUnwrapper
 	maxSeq          int64
 	firstSeq        int64
@@ -65,11 +68,25 @@ func NewOutbound(cfg OutboundConfig) *Outbound {
 func (s *Outbound) Config() OutboundConfig { return s.cfg }
 
 // OnPacket accounts one RTP packet written for this stream: on its own SSRC,
-// or on its RTX SSRC (then it is a retransmission whose payload starts with
-// the two-byte original sequence number). headerLen includes CSRCs and
-// extensions. mid is the sdes:mid extension payload, or nil.
-func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) {
+// on its RTX SSRC (then it is a retransmission whose payload starts with
+// the two-byte original sequence number), or on its FlexFEC SSRC (counted
+// as fecPacketsSent only). headerLen includes CSRCs and extensions. mid is
+// the sdes:mid extension payload, or nil. It reports false for a packet on
+// any other SSRC, which changes nothing but a counter.
+func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) bool {
 	s.mu.Lock()
+	switch {
+	case ssrc == s.cfg.SSRC:
+	case ssrc == s.cfg.RTXSSRC && ssrc != 0:
+	case ssrc == s.cfg.FECSSRC && ssrc != 0:
+		s.fecPackets++
+		s.mu.Unlock()
+		return true
+	default:
+		s.foreign++
+		s.mu.Unlock()
+		return false
+	}
 	s.lastPacket = now
 	s.packetsSent++
 	if ssrc == s.cfg.RTXSSRC && s.cfg.RTXSSRC != 0 {
@@ -82,7 +99,7 @@ func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, he
 		s.rtxPackets++
 		s.rtxBytes += uint64(payloadLen)
 		s.mu.Unlock()
-		return
+		return true
 	}
 	s.bytesSent += uint64(payloadLen)
 	s.headerBytesSent += uint64(headerLen + paddingLen)
@@ -103,6 +120,7 @@ func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, he
 		s.rtxBytes += uint64(payloadLen)
 	}
 	s.mu.Unlock()
+	return true
 }
 
 // OnNACK counts a Generic NACK message received about this stream.
@@ -214,6 +232,9 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	}
 	if s.cfg.RTXSSRC != 0 {
 		out.RTXSSRC = new(s.cfg.RTXSSRC)
+	}
+	if s.cfg.FECSSRC != 0 {
+		out.FECPacketsSent = new(uint32(s.fecPackets))
 	}
 	if !s.lastPacket.IsZero() {
 		out.LastPacketSentTimestamp = new(millis(s.lastPacket))

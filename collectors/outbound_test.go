@@ -127,3 +127,30 @@ func BenchmarkOutboundOnPacket(b *testing.B) {
 		s.OnPacket(now, 1, seq, 96, 20, 1100, 0, nil)
 	}
 }
+
+// FlexFEC packets arrive through the same writer on their own SSRC: they are
+// fecPacketsSent, not media. A packet on an unrelated SSRC counts nowhere.
+func TestOutboundFECAndForeignSSRC(t *testing.T) {
+	s := NewOutbound(OutboundConfig{ID: "OT1", SSRC: 10, FECSSRC: 12, Kind: "video", ClockRate: 90000})
+	s.OnPacket(t0, 10, 1, 96, 12, 100, 0, nil)
+	if !s.OnPacket(t0, 12, 500, 118, 12, 40, 0, nil) {
+		t.Fatal("FEC packet refused")
+	}
+	if s.OnPacket(t0, 99, 7, 96, 12, 40, 0, nil) {
+		t.Fatal("foreign SSRC accepted")
+	}
+	o := s.Snapshot(t0).Outbound
+	if *o.PacketsSent != 1 || *o.BytesSent != 100 || *o.RetransmittedPacketsSent != 0 || *o.FECPacketsSent != 1 {
+		t.Fatalf("sent %d bytes %d retransmitted %d fec %d", *o.PacketsSent, *o.BytesSent, *o.RetransmittedPacketsSent, *o.FECPacketsSent)
+	}
+}
+
+func TestOutboundZeroSSRCIsNotRTXOrFEC(t *testing.T) {
+	s := NewOutbound(OutboundConfig{ID: "OT1", SSRC: 10, Kind: "audio", ClockRate: 48000})
+	if s.OnPacket(t0, 0, 1, 111, 12, 10, 0, nil) {
+		t.Fatal("SSRC 0 accepted on a stream without RTX/FEC")
+	}
+	if o := s.Snapshot(t0).Outbound; *o.PacketsSent != 0 || o.FECPacketsSent != nil {
+		t.Fatal("state changed")
+	}
+}

@@ -98,7 +98,7 @@ func Table() []Type {
 	set(in, Entry{Status: No, Why: decoder}, "framesDecoded keyFramesDecoded framesRendered framesDropped qpSum totalDecodeTime totalInterFrameDelay totalSquaredInterFrameDelay pauseCount totalPausesDuration freezeCount totalFreezesDuration totalProcessingDelay decoderImplementation powerEfficientDecoder totalCorruptionProbability totalSquaredCorruptionProbability corruptionMeasurements contentType frameBitDepth totalSamplesDecoded samplesDecodedWithSilk samplesDecodedWithCelt sliCount partialFramesLost fullFramesLost")
 	set(in, Entry{Status: No, Why: jb}, "packetsDiscarded estimatedPlayoutTimestamp jitterBufferDelay jitterBufferTargetDelay jitterBufferEmittedCount jitterBufferMinimumDelay totalSamplesReceived concealedSamples silentConcealedSamples concealmentEvents insertedSamplesForDeceleration removedSamplesForAcceleration burstPacketsDiscarded burstDiscardCount burstDiscardRate gapDiscardRate packetsRepaired")
 	set(in, Entry{Status: No, Why: playout}, "playoutId")
-	set(in, Entry{Status: No, Why: "pion reads FEC (FlexFEC) only on the sending side"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
+	set(in, Entry{Status: No, Why: "pion's receivers do not bind a FlexFEC stream, so its packets never reach an interceptor"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
 	set(in, Entry{Status: No, Why: "SRTP failures are dropped by pion's srtp session before any interceptor"}, "packetsFailedDecryption")
 	set(in, Entry{Status: Planned, Why: issue4}, "frameWidth frameHeight framesPerSecond framesReceived framesAssembledFromMultiplePackets totalAssemblyTime audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag burstPacketsLost burstLossCount burstLossRate gapLossRate averageRtcpInterval")
 	set(in, Entry{Status: Planned, Why: issue3}, "perDscpPacketsReceived")
@@ -117,7 +117,7 @@ func Table() []Type {
 	set(out, Entry{Status: No, Why: "packets are handed to the socket after the interceptors; pacing and send failures happen below them"}, "totalPacketSendDelay packetsDiscardedOnSend bytesDiscardedOnSend")
 	set(out, Entry{Status: No, Why: "pion's RTPSender has no active flag per encoding"}, "active")
 	set(out, Entry{Status: No, Why: ecn}, "packetsSentWithEct1")
-	set(out, Entry{Status: No, Why: "pion's FlexFEC encoder writes FEC on its own SSRC outside the bound stream"}, "fecPacketsSent")
+	set(out, Entry{Status: Measured, When: "when FlexFEC is negotiated", Why: "FEC packets the encoder interceptor writes on the FEC SSRC"}, "fecPacketsSent")
 
 	ri := common(map[string]Entry{})
 	set(ri, Entry{Status: Measured, Why: "from report blocks (RR and SR) about our SSRC"}, "ssrc kind packetsLost fractionLost jitter localId reportsReceived totalRoundTripTime roundTripTimeMeasurements")
