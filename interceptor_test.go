@@ -206,3 +206,46 @@ func BenchmarkOutboundRTP(b *testing.B) {
 		_, _ = w.Write(h, payload, nil)
 	}
 }
+
+// Feedback counts: PLI/FIR/NACK received about our stream go to the
+// outbound stream; those we send about a received stream go to the inbound.
+func TestInterceptorFeedbackCounts(t *testing.T) {
+	i, _ := newTestInterceptor(t)
+	nop := interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil })
+	i.BindLocalStream(&interceptor.StreamInfo{SSRC: 5, MimeType: "video/VP8", ClockRate: 90000}, nop)
+	i.BindRemoteStream(&interceptor.StreamInfo{SSRC: 6, MimeType: "video/VP8", ClockRate: 90000}, &queueReader{})
+
+	in, err := rtcp.Marshal([]rtcp.Packet{
+		&rtcp.PictureLossIndication{MediaSSRC: 5},
+		&rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 5, SequenceNumber: 1}, {SSRC: 77}}},
+		&rtcp.PictureLossIndication{MediaSSRC: 5},
+		&rtcp.PictureLossIndication{MediaSSRC: 6}, // about a stream we receive: not ours
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := i.BindRTCPReader(&queueReader{pkts: [][]byte{in}}).Read(make([]byte, 1500), nil); err != nil {
+		t.Fatal(err)
+	}
+	w := i.BindRTCPWriter(interceptor.RTCPWriterFunc(func([]rtcp.Packet, interceptor.Attributes) (int, error) { return 0, nil }))
+	if _, err := w.Write([]rtcp.Packet{
+		&rtcp.TransportLayerNack{MediaSSRC: 6}, &rtcp.TransportLayerNack{MediaSSRC: 6},
+		&rtcp.PictureLossIndication{MediaSSRC: 6}, &rtcp.FullIntraRequest{FIR: []rtcp.FIREntry{{SSRC: 6}}},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A batch the transport failed to write was not sent: not counted.
+	failing := i.BindRTCPWriter(interceptor.RTCPWriterFunc(func([]rtcp.Packet, interceptor.Attributes) (int, error) {
+		return 0, errors.New("closed")
+	}))
+	_, _ = failing.Write([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 6}}, nil)
+
+	o := i.outbound[5].col.Snapshot(time.Now()).Outbound
+	if *o.PLICount != 2 || *o.FIRCount != 1 || *o.NACKCount != 0 {
+		t.Errorf("outbound pli %d fir %d nack %d, want 2 1 0", *o.PLICount, *o.FIRCount, *o.NACKCount)
+	}
+	r := i.inbound[6].col.Snapshot(time.Now()).Inbound
+	if *r.NACKCount != 2 || *r.PLICount != 1 || *r.FIRCount != 1 {
+		t.Errorf("inbound nack %d pli %d fir %d, want 2 1 1", *r.NACKCount, *r.PLICount, *r.FIRCount)
+	}
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"context"
 	"testing"
 	"time"
@@ -32,6 +33,16 @@ func call(t *testing.T, cfg peers.Config, d time.Duration, during ...func(*peers
 	}
 	off, ans, err := pair.Settle(context.Background(), 5*time.Second)
 	if err != nil {
+		for name, r := range map[string]report.Report{"offerer": off, "answerer": ans} {
+			for _, id := range r.IDs() {
+				switch s := r[id].(type) {
+				case *report.OutboundRTPStreamStats, *report.InboundRTPStreamStats,
+					*report.RemoteInboundRTPStreamStats, *report.RemoteOutboundRTPStreamStats:
+					b, _ := json.Marshal(s)
+					t.Logf("%s %s", name, b)
+				}
+			}
+		}
 		t.Fatalf("settle: %v", err)
 	}
 	return pair, off, ans, offSent, ansSent
