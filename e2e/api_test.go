@@ -41,6 +41,10 @@ func TestGetStatsMisuse(t *testing.T) {
 	if _, err := pair.Factory.GetStats(pair.Answerer.PC); err != nil {
 		t.Fatalf("live PeerConnection: %v", err)
 	}
+	// Closing one peer also closes the other (pion closes a PeerConnection
+	// whose remote closed DTLS), so nothing more is asked of the offerer:
+	// pion's own GetStats races with its close (statsGetter is written under
+	// pc.mu and read without it).
 	if err := pair.Answerer.PC.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -49,9 +53,5 @@ func TestGetStatsMisuse(t *testing.T) {
 	}
 	if err := pair.Factory.DrainRTCP(pair.Answerer.PC); !errors.Is(err, rtcstats.ErrPeerConnectionClosed) {
 		t.Errorf("DrainRTCP on closed: err = %v", err)
-	}
-	// The other PeerConnection is unaffected.
-	if _, err := pair.Factory.GetStats(pair.Offerer.PC); err != nil {
-		t.Errorf("offerer after the answerer closed: %v", err)
 	}
 }
