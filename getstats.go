@@ -97,23 +97,14 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 	sort.Slice(outs, func(a, b int) bool { return outs[a].col.Config().SSRC < outs[b].col.Config().SSRC })
 	sort.Slice(ins, func(a, b int) bool { return ins[a].col.Config().SSRC < ins[b].col.Config().SSRC })
 
-	transportID := conv.transportID
 	for _, s := range outs {
 		snap := s.col.Snapshot(now)
 		o := snap.Outbound
+		mid, tid, cid := conv.links(r, dirSend, o.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
 		if o.Mid == nil {
-			if m, ok := mids[o.SSRC]; ok {
-				o.Mid = new(m)
-			}
+			o.Mid = mid
 		}
-		if transportID != "" {
-			o.TransportID = new(transportID)
-		}
-		if snap.HasPayloadType {
-			if id := conv.codec(r, dirSend, snap.PayloadType, s.info); id != "" {
-				o.CodecID = new(id)
-			}
-		}
+		o.TransportID, o.CodecID = tid, cid
 		r[o.ID] = o
 		if ri := snap.Remote; ri != nil {
 			ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
@@ -129,25 +120,36 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			// rather than reported with a made-up one.
 			continue
 		}
+		mid, tid, cid := conv.links(r, dirRecv, in.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
 		if in.Mid == nil {
-			if m, ok := mids[in.SSRC]; ok {
-				in.Mid = new(m)
-			}
+			in.Mid = mid
 		}
-		if transportID != "" {
-			in.TransportID = new(transportID)
-		}
-		if snap.HasPayloadType {
-			if id := conv.codec(r, dirRecv, snap.PayloadType, s.info); id != "" {
-				in.CodecID = new(id)
-			}
-		}
+		in.TransportID, in.CodecID = tid, cid
 		r[in.ID] = in
 		if ro := snap.Remote; ro != nil {
 			ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
 			r[ro.ID] = ro
 		}
 	}
+}
+
+// links returns the members of an RTP stream that point outside it: the
+// transceiver's mid (used when the packets carry no sdes:mid), transportId
+// and codecId (adding the codec object to r). Each is nil when unknown.
+func (c *pionConverter) links(r report.Report, dir direction, ssrc uint32, pt uint8, hasPT bool,
+	info streamCodec, mids map[uint32]string) (mid, transportID, codecID *string) {
+	if m, ok := mids[ssrc]; ok {
+		mid = new(m)
+	}
+	if c.transportID != "" {
+		transportID = new(c.transportID)
+	}
+	if hasPT {
+		if id := c.codec(r, dir, pt, info); id != "" {
+			codecID = new(id)
+		}
+	}
+	return mid, transportID, codecID
 }
 
 type direction byte
@@ -158,8 +160,7 @@ const (
 )
 
 // codec returns the id of the codec object for payload type pt in direction
-// dir, adding the object to r. Parameters come from the codecs pion
-// negotiated for that payload type, else from the stream's own StreamInfo.
+// dir, adding the object to r, or "" when nothing honest can be said.
 func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info streamCodec) string {
 	if c.transportID == "" {
 		return "" // codec.transportId is required: no transport, no codec object
