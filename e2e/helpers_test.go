@@ -72,26 +72,25 @@ func inboundBySSRC(t *testing.T, r report.Report, ssrc uint32) *report.InboundRT
 
 func remoteInbound(t *testing.T, r report.Report, o *report.OutboundRTPStreamStats) *report.RemoteInboundRTPStreamStats {
 	t.Helper()
-	if o.RemoteID == nil {
-		t.Fatalf("outbound %s has no remoteId", o.ID)
-	}
-	ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID)
-	if !ok {
-		t.Fatalf("remoteId %s does not resolve", *o.RemoteID)
-	}
-	return ri
+	return remote[*report.RemoteInboundRTPStreamStats](t, r, o.ID, o.RemoteID)
 }
 
 func remoteOutbound(t *testing.T, r report.Report, in *report.InboundRTPStreamStats) *report.RemoteOutboundRTPStreamStats {
 	t.Helper()
-	if in.RemoteID == nil {
-		t.Fatalf("inbound %s has no remoteId", in.ID)
+	return remote[*report.RemoteOutboundRTPStreamStats](t, r, in.ID, in.RemoteID)
+}
+
+// remote resolves a local stream's remoteId, failing the test if it does not.
+func remote[T report.Stats](t *testing.T, r report.Report, localID string, remoteID *string) T {
+	t.Helper()
+	if remoteID == nil {
+		t.Fatalf("%s has no remoteId", localID)
 	}
-	ro, ok := report.Lookup[*report.RemoteOutboundRTPStreamStats](r, *in.RemoteID)
+	v, ok := report.Lookup[T](r, *remoteID)
 	if !ok {
-		t.Fatalf("remoteId %s does not resolve", *in.RemoteID)
+		t.Fatalf("remoteId %s of %s does not resolve", *remoteID, localID)
 	}
-	return ro
+	return v
 }
 
 func noViolations(t *testing.T, name string, r report.Report) {
