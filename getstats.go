@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -184,7 +185,7 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 		return id
 	}
 	cs := &report.CodecStats{
-		Base:        report.Base{Timestamp: millis(c.now), Type: report.TypeCodec, ID: id},
+		Base:        report.Base{Timestamp: rtpx.UnixMillis(c.now), Type: report.TypeCodec, ID: id},
 		PayloadType: uint32(pt),
 		TransportID: c.transportID,
 		MimeType:    mime,
@@ -201,5 +202,3 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 	r[id] = cs
 	return id
 }
-
-func millis(t time.Time) float64 { return float64(t.UnixNano()) / 1e6 }

@@ -139,35 +139,28 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		if !s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType,
-			h.MarshalSize(), len(payload)-legacyPadding(h, payload), paddingLen(h, payload), mid) {
+		body, pad := payloadAndPadding(h, payload)
+		if !s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType, h.MarshalSize(), body, pad, mid) {
 			i.badRTP(info.SSRC, nil)
 		}
 		return n, err
 	})
 }
 
-// paddingLen returns the RTP padding written after the payload. pion carries
-// it in Header.PaddingSize; older callers put it at the end of the payload
-// with its count in the last byte.
-func paddingLen(h *rtp.Header, payload []byte) int {
-	if !h.Padding {
-		return 0
+// payloadAndPadding splits what follows the header. pion carries padding in
+// Header.PaddingSize; older callers put it at the end of the payload, its
+// count in the last byte.
+func payloadAndPadding(h *rtp.Header, payload []byte) (body, padding int) {
+	switch {
+	case !h.Padding:
+		return len(payload), 0
+	case h.PaddingSize > 0:
+		return len(payload), int(h.PaddingSize)
+	case len(payload) > 0 && int(payload[len(payload)-1]) <= len(payload):
+		p := int(payload[len(payload)-1])
+		return len(payload) - p, p
 	}
-	if h.PaddingSize > 0 {
-		return int(h.PaddingSize)
-	}
-	return legacyPadding(h, payload)
-}
-
-func legacyPadding(h *rtp.Header, payload []byte) int {
-	if !h.Padding || h.PaddingSize > 0 || len(payload) == 0 {
-		return 0
-	}
-	if p := int(payload[len(payload)-1]); p <= len(payload) {
-		return p
-	}
-	return 0
+	return len(payload), 0
 }
 
 // UnbindLocalStream forgets an outgoing stream: it leaves later reports.

@@ -249,3 +249,23 @@ func TestInterceptorFeedbackCounts(t *testing.T) {
 		t.Errorf("inbound nack %d pli %d fir %d, want 2 1 1", *r.NACKCount, *r.PLICount, *r.FIRCount)
 	}
 }
+
+func TestPayloadAndPadding(t *testing.T) {
+	cases := []struct {
+		name          string
+		h             rtp.Header
+		payload       []byte
+		body, padding int
+	}{
+		{"no padding", rtp.Header{}, make([]byte, 10), 10, 0},
+		{"Header.PaddingSize", rtp.Header{Padding: true, PaddingSize: 4}, make([]byte, 10), 10, 4},
+		{"legacy: count in the payload's last byte", rtp.Header{Padding: true}, []byte{1, 2, 3, 0, 0, 3}, 3, 3},
+		{"legacy count larger than the payload", rtp.Header{Padding: true}, []byte{1, 9}, 2, 0},
+		{"padding bit, empty payload", rtp.Header{Padding: true}, nil, 0, 0},
+	}
+	for _, c := range cases {
+		if body, pad := payloadAndPadding(&c.h, c.payload); body != c.body || pad != c.padding {
+			t.Errorf("%s: got %d/%d, want %d/%d", c.name, body, pad, c.body, c.padding)
+		}
+	}
+}

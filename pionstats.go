@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -42,7 +43,7 @@ func newPionConverter(i *Interceptor, pc *webrtc.PeerConnection, in webrtc.Stats
 }
 
 func (c *pionConverter) base(t report.Type, id string) report.Base {
-	return report.Base{Timestamp: millis(c.now), Type: t, ID: id}
+	return report.Base{Timestamp: rtpx.UnixMillis(c.now), Type: t, ID: id}
 }
 
 // pionTime converts a pion StatsTimestamp (integer ms) and reports whether it
@@ -73,10 +74,16 @@ func (c *pionConverter) convert(r report.Report) {
 		case webrtc.DataChannelStats:
 			r[v.ID] = c.dataChannel(v)
 		case webrtc.ICECandidatePairStats:
+			if c.transportID == "" {
+				continue // transportId is required and there is no transport to name
+			}
 			p := c.candidatePair(v)
 			pairs = append(pairs, p)
 			r[p.ID] = p
 		case webrtc.ICECandidateStats:
+			if c.transportID == "" {
+				continue
+			}
 			r[v.ID] = c.candidate(v)
 		case webrtc.CertificateStats:
 			cs := &report.CertificateStats{
@@ -97,13 +104,6 @@ func (c *pionConverter) convert(r report.Report) {
 	if c.transportID != "" {
 		if t, ok := c.in[c.transportID].(webrtc.TransportStats); ok {
 			r[t.ID] = c.transport(r, t, pairs, localCertID)
-		}
-	}
-	// Objects pion emits without the required transportId: only keep
-	// them when there is a transport to point at.
-	for _, p := range pairs {
-		if c.transportID == "" {
-			delete(r, p.ID)
 		}
 	}
 }

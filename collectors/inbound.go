@@ -37,12 +37,11 @@ type Inbound struct {
 	firCount            uint32
 	pliCount            uint32
 
-	rtxSSRC      uint32
-	rtxPackets   uint64
-	rtxBytes     uint64
-	trackID      string
-	remote       remoteOutbound
-	invalidCount uint64
+	rtxSSRC    uint32
+	rtxPackets uint64
+	rtxBytes   uint64
+	trackID    string
+	remote     remoteOutbound
 }
 
 // NewInbound creates the state for a received stream.
@@ -153,7 +152,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 
 	video := kindIsVideo(s.cfg.Kind)
 	in := &report.InboundRTPStreamStats{
-		Base:                report.Base{Timestamp: millis(now), Type: report.TypeInboundRTP, ID: s.cfg.ID},
+		Base:                report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeInboundRTP, ID: s.cfg.ID},
 		SSRC:                s.cfg.SSRC,
 		Kind:                s.cfg.Kind,
 		PacketsReceived:     new(s.packetsReceived),
@@ -172,7 +171,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 		in.Jitter = new(j)
 	}
 	if !s.lastPacket.IsZero() {
-		in.LastPacketReceivedTimestamp = new(millis(s.lastPacket))
+		in.LastPacketReceivedTimestamp = new(rtpx.UnixMillis(s.lastPacket))
 	}
 	if s.mid != "" {
 		in.Mid = new(s.mid)

@@ -216,7 +216,7 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &report.OutboundRTPStreamStats{
-		Base:                     report.Base{Timestamp: millis(now), Type: report.TypeOutboundRTP, ID: s.cfg.ID},
+		Base:                     report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeOutboundRTP, ID: s.cfg.ID},
 		SSRC:                     s.cfg.SSRC,
 		Kind:                     s.cfg.Kind,
 		PacketsSent:              new(s.packetsSent),
@@ -237,7 +237,7 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 		out.FECPacketsSent = new(uint32(s.fecPackets))
 	}
 	if !s.lastPacket.IsZero() {
-		out.LastPacketSentTimestamp = new(millis(s.lastPacket))
+		out.LastPacketSentTimestamp = new(rtpx.UnixMillis(s.lastPacket))
 	}
 	if s.mid != "" {
 		out.Mid = new(s.mid)

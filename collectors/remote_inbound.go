@@ -3,6 +3,7 @@ package collectors
 import (
 	"time"
 
+	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -23,7 +24,7 @@ type remoteInbound struct {
 
 func (r *remoteInbound) snapshot(cfg OutboundConfig) *report.RemoteInboundRTPStreamStats {
 	s := &report.RemoteInboundRTPStreamStats{
-		Base:            report.Base{Timestamp: millis(r.arrival), Type: report.TypeRemoteInboundRTP, ID: cfg.RemoteID},
+		Base:            report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteInboundRTP, ID: cfg.RemoteID},
 		SSRC:            cfg.SSRC,
 		Kind:            cfg.Kind,
 		PacketsLost:     new(r.packetsLost),

@@ -38,7 +38,7 @@ func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, 
 
 func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPStreamStats {
 	return &report.RemoteOutboundRTPStreamStats{
-		Base:            report.Base{Timestamp: millis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
+		Base:            report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
 		SSRC:            cfg.SSRC,
 		Kind:            cfg.Kind,
 		PacketsSent:     new(r.packets),

@@ -167,13 +167,6 @@ func (p *Peer) counter(ssrc webrtc.SSRC) *atomic.Uint64 {
 	return c
 }
 
-// RemoteTracks is the number of remote tracks the application reads.
-func (p *Peer) RemoteTracks() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.rtpRead)
-}
-
 func (p *Pair) connect(ctx context.Context) error {
 	off, ans := p.Offerer, p.Answerer
 	open := make(chan *webrtc.DataChannel, 2)

@@ -14,6 +14,12 @@ func NTPToUnixMillis(ntp uint64) float64 {
 	return (sec + frac) * 1000
 }
 
+// UnixMillis converts a wall-clock time to a DOMHighResTimeStamp:
+// milliseconds since the Unix epoch with sub-millisecond precision.
+func UnixMillis(t time.Time) float64 {
+	return float64(t.UnixNano()) / 1e6
+}
+
 // TimeToNTP converts a wall-clock time to a 64-bit NTP timestamp.
 func TimeToNTP(t time.Time) uint64 {
 	ns := t.UnixNano()
