@@ -11,7 +11,7 @@ type Interval struct {
 	RemoteInbound  map[string]RemoteInboundRTPInterval
 	RemoteOutbound map[string]RemoteOutboundRTPInterval
 	CandidatePairs map[string]TransferInterval
-	Transports     map[string]TransferInterval
+	Transports     map[string]TransportInterval
 	DataChannels   map[string]DataChannelInterval
 }
 
@@ -75,6 +75,23 @@ type TransferInterval struct {
 	ReceivePacketRate *float64
 }
 
+// TransportInterval is a transport over an interval: its transfer rates,
+// and the per-DSCP packet rates (packets per second, keyed by decimal DSCP)
+// of its datagrams that are not RTP, from the rtcstats extension members
+// perDscp{Rtcp,Sctp,Dtls,Stun}Packets{Sent,Received}, which are not in any
+// W3C document. Each map is nil when the member is absent in either report.
+type TransportInterval struct {
+	TransferInterval
+	PerDSCPRTCPSendPacketRate    map[string]float64 // from perDscpRtcpPacketsSent
+	PerDSCPRTCPReceivePacketRate map[string]float64 // from perDscpRtcpPacketsReceived
+	PerDSCPSCTPSendPacketRate    map[string]float64 // from perDscpSctpPacketsSent
+	PerDSCPSCTPReceivePacketRate map[string]float64 // from perDscpSctpPacketsReceived
+	PerDSCPDTLSSendPacketRate    map[string]float64 // from perDscpDtlsPacketsSent
+	PerDSCPDTLSReceivePacketRate map[string]float64 // from perDscpDtlsPacketsReceived
+	PerDSCPSTUNSendPacketRate    map[string]float64 // from perDscpStunPacketsSent
+	PerDSCPSTUNReceivePacketRate map[string]float64 // from perDscpStunPacketsReceived
+}
+
 // DataChannelInterval is a data channel over an interval.
 type DataChannelInterval struct {
 	Duration             float64
@@ -93,7 +110,7 @@ func Delta(prev, cur Report) Interval {
 		RemoteInbound:  map[string]RemoteInboundRTPInterval{},
 		RemoteOutbound: map[string]RemoteOutboundRTPInterval{},
 		CandidatePairs: map[string]TransferInterval{},
-		Transports:     map[string]TransferInterval{},
+		Transports:     map[string]TransportInterval{},
 		DataChannels:   map[string]DataChannelInterval{},
 	}
 	for id, s := range cur {
@@ -133,14 +150,7 @@ func Delta(prev, cur Report) Interval {
 			}
 		case *TransportStats:
 			if p, ok := Lookup[*TransportStats](prev, id); ok {
-				d := seconds(p.Base, c.Base)
-				iv.Transports[id] = TransferInterval{
-					Duration:          d,
-					SendBitrate:       rate(p.BytesSent, c.BytesSent, d, 8),
-					ReceiveBitrate:    rate(p.BytesReceived, c.BytesReceived, d, 8),
-					SendPacketRate:    rate(p.PacketsSent, c.PacketsSent, d, 1),
-					ReceivePacketRate: rate(p.PacketsReceived, c.PacketsReceived, d, 1),
-				}
+				iv.Transports[id] = transportDelta(p, c)
 			}
 		case *DataChannelStats:
 			if p, ok := Lookup[*DataChannelStats](prev, id); ok {
@@ -191,6 +201,27 @@ func inboundDelta(p, c *InboundRTPStreamStats) InboundRTPInterval {
 		iv.FractionLost = &frac
 	}
 	return iv
+}
+
+func transportDelta(p, c *TransportStats) TransportInterval {
+	d := seconds(p.Base, c.Base)
+	return TransportInterval{
+		TransferInterval: TransferInterval{
+			Duration:          d,
+			SendBitrate:       rate(p.BytesSent, c.BytesSent, d, 8),
+			ReceiveBitrate:    rate(p.BytesReceived, c.BytesReceived, d, 8),
+			SendPacketRate:    rate(p.PacketsSent, c.PacketsSent, d, 1),
+			ReceivePacketRate: rate(p.PacketsReceived, c.PacketsReceived, d, 1),
+		},
+		PerDSCPRTCPSendPacketRate:    perKeyRate(p.PerDSCPRTCPPacketsSent, c.PerDSCPRTCPPacketsSent, d),
+		PerDSCPRTCPReceivePacketRate: perKeyRate(p.PerDSCPRTCPPacketsReceived, c.PerDSCPRTCPPacketsReceived, d),
+		PerDSCPSCTPSendPacketRate:    perKeyRate(p.PerDSCPSCTPPacketsSent, c.PerDSCPSCTPPacketsSent, d),
+		PerDSCPSCTPReceivePacketRate: perKeyRate(p.PerDSCPSCTPPacketsReceived, c.PerDSCPSCTPPacketsReceived, d),
+		PerDSCPDTLSSendPacketRate:    perKeyRate(p.PerDSCPDTLSPacketsSent, c.PerDSCPDTLSPacketsSent, d),
+		PerDSCPDTLSReceivePacketRate: perKeyRate(p.PerDSCPDTLSPacketsReceived, c.PerDSCPDTLSPacketsReceived, d),
+		PerDSCPSTUNSendPacketRate:    perKeyRate(p.PerDSCPSTUNPacketsSent, c.PerDSCPSTUNPacketsSent, d),
+		PerDSCPSTUNReceivePacketRate: perKeyRate(p.PerDSCPSTUNPacketsReceived, c.PerDSCPSTUNPacketsReceived, d),
+	}
 }
 
 func remoteInboundDelta(prev, cur Report, p, c *RemoteInboundRTPStreamStats) RemoteInboundRTPInterval {

@@ -10,6 +10,16 @@
 // structs and their member tables are generated from the spec by
 // internal/specgen.
 //
+// Extension members: a few members that rtcstats measures and no W3C
+// document defines, such as TransportStats.PerDSCPRTCPPacketsSent and the
+// other per-DSCP counts of a transport's datagrams that are not RTP, are
+// generated from internal/specgen/extensions.idl and follow the spec's
+// members of the dictionary they extend. Their doc comments say "rtcstats
+// extension, not in any W3C document" and their MemberInfo has Extension
+// set; the generator refuses one whose name a spec member has. Validate and
+// ValidateJSON accept them like spec members on the dictionary that declares
+// them; WithoutExtensions reports them as unknown members instead.
+//
 // Absent and zero differ: optional members are pointers, nil when the
 // member does not exist, so a counter that has not counted yet is a pointer
 // to 0 and is written as 0. Kind-specific members (framesDecoded for video,

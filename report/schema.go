@@ -35,15 +35,17 @@ func (k JSONKind) String() string {
 	return "invalid"
 }
 
-// MemberInfo describes one member of a stats dictionary as the spec defines it.
+// MemberInfo describes one member of a stats dictionary as the spec defines
+// it, or, when Extension is set, as rtcstats defines it.
 type MemberInfo struct {
 	Name        string   // member name, also its JSON key
 	IDLType     string   // as written in the IDL, e.g. "unsigned long long", "DOMString?"
 	Kind        JSONKind // JSON shape of the value
-	DeclaredIn  string   // IDL dictionary that declares it
+	DeclaredIn  string   // IDL dictionary that declares it (for an extension, the one it extends)
 	Required    bool
 	Nullable    bool
 	Provisional bool     // from webrtc-provisional-stats, not the ED
+	Extension   bool     // rtcstats extension, not in any W3C document (see WithoutExtensions)
 	NotForKind  string   // "audio" or "video": the member MUST NOT exist for that kind
 	NotForType  Type     // the member MUST NOT exist for objects of this type
 	Enum        []string // allowed values, when the spec lists them

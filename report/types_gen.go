@@ -2,8 +2,9 @@
 //
 // Sources: ED w3c/webrtc-stats webrtc-stats.html @
 // 39fe2f9fa6593ff5c79666f5869392646c0bcb2f (2025-09-25); provisional
-// w3c/webrtc-provisional-stats index.html @ c81a8b0 (2023-08-09). Provisional
-// dictionaries not modelled (not stats types of the ED):
+// w3c/webrtc-provisional-stats index.html @ c81a8b0 (2023-08-09); rtcstats
+// extensions (not in any W3C document) report/internal/specgen/extensions.idl.
+// Provisional dictionaries not modelled (not stats types of the ED):
 // RTCRtpTransceiverStats, RTCRtpSenderStats, RTCRtpReceiverStats, partial
 // RTCAudioReceiverStats, partial RTCVideoReceiverStats, partial
 // RTCIceServerStats, RTCSctpTransportStats.
@@ -1080,7 +1081,8 @@ type DataChannelStats struct {
 
 // TransportStats is RTCTransportStats, the dictionary of stats type
 // "transport": the ED members of RTCTransportStats : RTCStats, then the
-// provisional members of the same chain.
+// provisional members of the same chain, then the rtcstats extension members
+// (not in any W3C document).
 type TransportStats struct {
 	Base
 
@@ -1173,6 +1175,66 @@ type TransportStats struct {
 	// "Description" column of the IANA TLS Supported Groups registry
 	// IANA-TLS-GROUPS. [provisional RTCTransportStats]
 	TLSGroup *string `json:"tlsGroup,omitempty"`
+
+	// Number of RTCP (SRTCP) datagrams sent on this transport, per DSCP, counted
+	// at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPRTCPPacketsSent map[string]uint64 `json:"perDscpRtcpPacketsSent,omitempty"`
+
+	// Number of RTCP (SRTCP) datagrams received on this transport, per DSCP,
+	// counted at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPRTCPPacketsReceived map[string]uint64 `json:"perDscpRtcpPacketsReceived,omitempty"`
+
+	// Number of datagrams sent on this transport whose first DTLS record is
+	// application data, i.e. SCTP packets of the data channels, per DSCP, counted
+	// at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPSCTPPacketsSent map[string]uint64 `json:"perDscpSctpPacketsSent,omitempty"`
+
+	// Number of datagrams received on this transport whose first DTLS record is
+	// application data, i.e. SCTP packets of the data channels, per DSCP, counted
+	// at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPSCTPPacketsReceived map[string]uint64 `json:"perDscpSctpPacketsReceived,omitempty"`
+
+	// Number of datagrams sent on this transport whose first DTLS record is not
+	// application data (handshake, alert, change cipher spec), per DSCP, counted
+	// at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPDTLSPacketsSent map[string]uint64 `json:"perDscpDtlsPacketsSent,omitempty"`
+
+	// Number of datagrams received on this transport whose first DTLS record is
+	// not application data (handshake, alert, change cipher spec), per DSCP,
+	// counted at the socket. Keys are DSCP values as decimal strings, as in
+	// perDscpPacketsSent; a TURN ChannelData message is counted by the datagram it
+	// carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPDTLSPacketsReceived map[string]uint64 `json:"perDscpDtlsPacketsReceived,omitempty"`
+
+	// Number of STUN datagrams (ICE connectivity checks, consent freshness) sent
+	// on this transport, per DSCP, counted at the socket. Keys are DSCP values as
+	// decimal strings, as in perDscpPacketsSent; a TURN ChannelData message is
+	// counted by the datagram it carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPSTUNPacketsSent map[string]uint64 `json:"perDscpStunPacketsSent,omitempty"`
+
+	// Number of STUN datagrams (ICE connectivity checks, consent freshness)
+	// received on this transport, per DSCP, counted at the socket. Keys are DSCP
+	// values as decimal strings, as in perDscpPacketsSent; a TURN ChannelData
+	// message is counted by the datagram it carries.
+	// [rtcstats extension, not in any W3C document; extends RTCTransportStats]
+	PerDSCPSTUNPacketsReceived map[string]uint64 `json:"perDscpStunPacketsReceived,omitempty"`
 }
 
 // ICECandidatePairStats is RTCIceCandidatePairStats, the dictionary of stats
@@ -1808,6 +1870,14 @@ var (
 			{Name: "ccfbMessagesReceived", IDLType: "unsigned long", Kind: JSONInteger, DeclaredIn: "RTCTransportStats"},
 			{Name: "rtcpTransportStatsId", IDLType: "DOMString", Kind: JSONString, DeclaredIn: "RTCTransportStats", Provisional: true},
 			{Name: "tlsGroup", IDLType: "DOMString", Kind: JSONString, DeclaredIn: "RTCTransportStats", Provisional: true},
+			{Name: "perDscpRtcpPacketsSent", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpRtcpPacketsReceived", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpSctpPacketsSent", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpSctpPacketsReceived", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpDtlsPacketsSent", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpDtlsPacketsReceived", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpStunPacketsSent", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
+			{Name: "perDscpStunPacketsReceived", IDLType: "record<USVString, unsigned long long>", Kind: JSONRecord, DeclaredIn: "RTCTransportStats", Extension: true},
 		},
 	}
 	dictICECandidatePairStats = &dictionary{

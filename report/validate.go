@@ -29,7 +29,7 @@ const (
 	RuleKey             = "key"              // map key differs from the object's id
 	RuleType            = "type"             // unknown type, or a type the struct does not describe
 	RuleJSONType        = "json-type"        // ValidateJSON: value of the wrong JSON type or range
-	RuleUnknownMember   = "unknown-member"   // ValidateJSON: not a member of the dictionary
+	RuleUnknownMember   = "unknown-member"   // ValidateJSON: not a member of the dictionary; WithoutExtensions: an extension
 	RuleRequired        = "required"         // required member missing (JSON) or an empty string
 	RuleReference       = "reference"        // *Id member that does not resolve to an object of the right type
 	RulePair            = "pair"             // localId/remoteId not mutual, or their ssrc differ
@@ -53,7 +53,18 @@ const maxTimestamp = 1e14
 type ValidateOption func(*validateConfig)
 
 type validateConfig struct {
-	allowed map[Type]map[string]bool
+	allowed           map[Type]map[string]bool
+	withoutExtensions bool
+}
+
+// WithoutExtensions judges reports by the W3C documents alone: the rtcstats
+// extension members (MemberInfo.Extension), which Validate and ValidateJSON
+// otherwise accept on the dictionary that declares them, are reported as
+// unknown members (RuleUnknownMember) unless allowed with
+// WithAllowedMembers, like any other member no W3C document defines. It only
+// changes what is reported: the typed structs still hold the extensions.
+func WithoutExtensions() ValidateOption {
+	return func(c *validateConfig) { c.withoutExtensions = true }
 }
 
 // WithAllowedMembers accepts extra members in objects of type t, such as a
@@ -77,6 +88,8 @@ func WithAllowedMembers(t Type, names ...string) ValidateOption {
 // the spec, numbers are finite and not negative (except packetsLost),
 // fractions are in [0, 1], optional strings are not empty, timestamps are
 // plausible milliseconds since the epoch and perDscp* keys are DSCP values.
+// The rtcstats extension members are checked like spec members, on the
+// dictionary that declares them; WithoutExtensions reports them instead.
 // Violations come sorted by id, member and rule.
 func (r Report) Validate(opts ...ValidateOption) []Violation {
 	v := newValidator(opts)
@@ -197,9 +210,16 @@ func (v *validator) object(key string, o map[string]any, d *dictionary, fromJSON
 	for _, name := range sortedKeys(o) {
 		x := o[name]
 		i := slices.IndexFunc(members, func(m MemberInfo) bool { return m.Name == name })
-		if i < 0 {
-			if fromJSON && d != nil && !v.cfg.allowed[t][name] {
-				v.add(key, name, RuleUnknownMember, "not a member of "+d.Name)
+		// With WithoutExtensions an extension is judged as a member the
+		// dictionary does not have, also in a typed struct.
+		ext := i >= 0 && members[i].Extension && v.cfg.withoutExtensions
+		if i < 0 || ext {
+			if (fromJSON || ext) && d != nil && !v.cfg.allowed[t][name] {
+				detail := "not a member of " + d.Name
+				if ext {
+					detail += " in any W3C document (rtcstats extension; WithoutExtensions)"
+				}
+				v.add(key, name, RuleUnknownMember, detail)
 			} else if !finite(x) {
 				v.add(key, name, RuleFinite, "not a finite number")
 			}

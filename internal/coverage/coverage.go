@@ -1,7 +1,8 @@
 // Package coverage is the field-coverage table of README.md as data: for
 // every member of every stats type rtcstats reports, whether it is measured
 // here, taken from pion, planned, or not measurable at this layer, and why.
-// Tests check that it names every member of the spec (ED and provisional),
+// Tests check that it names every member of the spec (ED and provisional)
+// and every rtcstats extension member (report.MemberInfo.Extension),
 // that README shows exactly this table, and that every member it claims as
 // always present is present in a real loopback report.
 package coverage
@@ -160,6 +161,9 @@ func Table() []Type {
 	set(tr, Entry{Status: No, Why: "RFC 8888 feedback is not counted by pion"}, "ccfbMessagesSent ccfbMessagesReceived")
 	set(tr, Entry{Status: No, Why: "pion always bundles RTCP with RTP (rtcp-mux)"}, "rtcpTransportStatsId")
 	set(tr, Entry{Status: No, Why: notPion}, "tlsGroup")
+	set(tr, Entry{Status: Measured, When: "needs rtcstats.WithDSCP and the dscp Net/Conn wrapper", Why: "counted at the socket by dscp.Conn"},
+		"perDscpRtcpPacketsSent perDscpRtcpPacketsReceived perDscpSctpPacketsSent perDscpSctpPacketsReceived",
+		"perDscpDtlsPacketsSent perDscpDtlsPacketsReceived perDscpStunPacketsSent perDscpStunPacketsReceived")
 
 	cp := pionCommon(map[string]Entry{})
 	set(cp, Entry{Status: Filled, Why: "pion leaves it empty"}, "transportId")
@@ -230,6 +234,9 @@ func Markdown() string {
 			name := "`" + m.Name + "`"
 			if m.Provisional {
 				name += " ᵖ"
+			}
+			if m.Extension {
+				name += " (rtcstats extension)"
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", name, e.Status, note)
 		}

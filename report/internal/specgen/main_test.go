@@ -43,6 +43,8 @@ func TestGoName(t *testing.T) {
 	for in, want := range map[string]string{
 		"rtxSsrc":                 "RTXSSRC",
 		"perDscpPacketsSent":      "PerDSCPPacketsSent",
+		"perDscpRtcpPacketsSent":  "PerDSCPRTCPPacketsSent",
+		"perDscpStunPacketsSent":  "PerDSCPSTUNPacketsSent",
 		"transportId":             "TransportID",
 		"nackCount":               "NACKCount",
 		"packetsReceivedWithEct1": "PacketsReceivedWithEct1",

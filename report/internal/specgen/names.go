@@ -11,7 +11,7 @@ var acronyms = map[string]string{
 	"Id": "ID", "Ssrc": "SSRC", "Csrc": "CSRC", "Url": "URL", "Rtp": "RTP", "Rtcp": "RTCP",
 	"Rtx": "RTX", "Fec": "FEC", "Nack": "NACK", "Fir": "FIR", "Pli": "PLI", "Sli": "SLI",
 	"Dtls": "DTLS", "Tls": "TLS", "Srtp": "SRTP", "Ice": "ICE", "Sctp": "SCTP",
-	"Dscp": "DSCP", "Qp": "QP", "Psnr": "PSNR", "Mtu": "MTU", "Ccfb": "CCFB",
+	"Dscp": "DSCP", "Qp": "QP", "Psnr": "PSNR", "Mtu": "MTU", "Ccfb": "CCFB", "Stun": "STUN",
 }
 
 // dictGoNames holds the struct names that do not follow from the IDL name.

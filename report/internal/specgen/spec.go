@@ -1,6 +1,7 @@
 package main
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,12 +34,23 @@ type member struct {
 	Name, IDL, DeclaredIn string
 	Required, Nullable    bool
 	Provisional           bool
+	Extension             bool // from extensions.idl: rtcstats' own, not in any W3C document
 	Doc                   string
 	NotForKind            string // "audio" or "video"
 	NotForRemote          bool   // MUST NOT exist for remote candidates
 	Enum                  string // enum with known values, or ""
 	GoType, JSONKind      string // Go type before optional-pointering; JSONKind constant name
 }
+
+// extensionsIDL declares the extension members: members rtcstats measures
+// that no W3C document defines, as partial dictionaries with a "//" doc
+// comment above each member.
+//
+//go:embed extensions.idl
+var extensionsIDL string
+
+// extensionsFile names extensionsIDL in messages and in the generated code.
+const extensionsFile = "report/internal/specgen/extensions.idl"
 
 // csrcType is the stats type of RTCRtpContributingSourceStats. The ED dropped
 // it; the name comes from the 2018 draft's RTCStatsType, checked in loadModel.
@@ -217,11 +229,15 @@ func loadModel(dir string) (*model, []string, error) {
 		}
 	}
 
+	if err := addExtensions(m, extensionsIDL); err != nil {
+		return nil, nil, err
+	}
+
 	// Prose: meaning and existence rules of each member.
 	edKnown, provKnown := map[string]map[string]bool{}, map[string]map[string]bool{}
 	for _, d := range m.Dicts {
 		for _, mem := range d.Members {
-			if !mem.Provisional {
+			if !mem.Provisional && !mem.Extension {
 				addKnown(edKnown, mem.DeclaredIn, mem.Name)
 			}
 		}
@@ -237,7 +253,7 @@ func loadModel(dir string) (*model, []string, error) {
 	for _, d := range m.Dicts {
 		for i := range d.Members {
 			mem := &d.Members[i]
-			if mem.DeclaredIn == "RTCStats" {
+			if mem.DeclaredIn == "RTCStats" || mem.Extension {
 				continue
 			}
 			prose := edProse
@@ -273,6 +289,65 @@ func loadModel(dir string) (*model, []string, error) {
 		}
 	}
 	return m, warnings, nil
+}
+
+// addExtensions appends the extension members declared in src (the text of
+// extensions.idl) to the dictionary each partial dictionary names and to
+// every dictionary inheriting from it, after the spec's members. Every
+// extension dictionary must be partial and name a modelled dictionary, and
+// every member needs a doc comment; a member that collides with a spec
+// member (by name or by Go field name) or another extension is an error.
+func addExtensions(m *model, src string) error {
+	ext := parseIDL(src)
+	declared := map[string]bool{}
+	for _, ed := range ext.Dicts {
+		if !ed.Partial {
+			return fmt.Errorf("%s: dictionary %s: extensions must be partial dictionaries", extensionsFile, ed.Name)
+		}
+		if !slices.ContainsFunc(m.Dicts, func(d *dict) bool { return slices.Contains(d.Inheritance, ed.Name) }) {
+			return fmt.Errorf("%s: partial dictionary %s extends no modelled dictionary", extensionsFile, ed.Name)
+		}
+		for _, em := range ed.Members {
+			switch {
+			case em.Doc == "":
+				return fmt.Errorf("%s: %s.%s has no doc comment", extensionsFile, ed.Name, em.Name)
+			case em.Required:
+				return fmt.Errorf("%s: %s.%s: extension members cannot be required", extensionsFile, ed.Name, em.Name)
+			case declared[ed.Name+"."+em.Name]:
+				return fmt.Errorf("%s: %s.%s is declared twice", extensionsFile, ed.Name, em.Name)
+			}
+			declared[ed.Name+"."+em.Name] = true
+		}
+	}
+	for _, d := range m.Dicts {
+		chain := slices.Clone(d.Inheritance)
+		slices.Reverse(chain) // base first, so parents' members come first
+		for _, anc := range chain {
+			for _, ed := range ext.Dicts {
+				if ed.Name != anc {
+					continue
+				}
+				for _, em := range ed.Members {
+					if i := slices.IndexFunc(d.Members, func(x member) bool {
+						return x.Name == em.Name || goName(x.Name) == goName(em.Name)
+					}); i >= 0 {
+						x := d.Members[i]
+						what, hint := "an ED member", "; drop the extension now that a spec defines it"
+						switch {
+						case x.Extension:
+							what, hint = "an extension member", ""
+						case x.Provisional:
+							what = "a provisional member"
+						}
+						return fmt.Errorf("%s: extension %s.%s collides with %s: %s.%s (Go name %s)%s",
+							extensionsFile, ed.Name, em.Name, what, x.DeclaredIn, x.Name, goName(x.Name), hint)
+					}
+					d.Members = append(d.Members, member{Name: em.Name, IDL: em.Type, DeclaredIn: ed.Name, Extension: true, Doc: em.Doc})
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func addKnown(k map[string]map[string]bool, dict, name string) {
