@@ -1,0 +1,328 @@
+package dscp
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/logging"
+)
+
+const defaultMaxPending = 256
+
+// maxRTCPSenders bounds the RTCP sender SSRC table; pion draws one random
+// sender SSRC per receiver report stream, so a few per stream are normal.
+const maxRTCPSenders = 4096
+
+// Marker holds the marking policy and the RTP streams the interceptor has
+// bound, and is shared by every socket wrapped for it (Net, Conn). It is
+// safe for concurrent use; the packet paths take no lock.
+type Marker struct {
+	log logging.LeveledLogger
+
+	cfg atomic.Pointer[settings]
+
+	// mu serialises changes: policy, stream tables, links. Readers use the
+	// sync.Maps and atomics without it.
+	mu          sync.Mutex
+	sent        sync.Map // SSRC -> *Stream, outgoing streams
+	received    sync.Map // SSRC -> *Stream, incoming streams (bound or pending)
+	rtcpSenders sync.Map // RTCP sender SSRC -> *Stream the RTCP reports on
+	nRTCP       int
+	tracks      map[uint32]string // SSRC -> track id, told before bind
+	pending     int
+	maxPending  int
+
+	unattributed atomic.Uint64 // RTP of unknown SSRCs beyond maxPending
+	overflowLog  atomic.Bool
+
+	connsMu sync.Mutex
+	conns   map[*Conn]struct{}
+}
+
+// NewMarker returns a Marker configured by opts. An invalid option is an
+// error wrapping ErrInvalidOption.
+func NewMarker(opts ...Option) (*Marker, error) {
+	c := config{settings: defaultSettings(), maxPending: defaultMaxPending}
+	for _, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("%w: nil Option", ErrInvalidOption)
+		}
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	if c.loggerFactory == nil {
+		c.loggerFactory = logging.NewDefaultLoggerFactory()
+	}
+	m := &Marker{
+		log:        c.loggerFactory.NewLogger("dscp"),
+		tracks:     map[uint32]string{},
+		maxPending: c.maxPending,
+		conns:      map[*Conn]struct{}{},
+	}
+	m.cfg.Store(c.settings.finish())
+	if !markingSupported {
+		m.log.Warnf("per-packet DSCP marking and reading are not supported on this OS: packets keep the socket's traffic class and nothing is counted")
+	}
+	return m, nil
+}
+
+// Marking reports whether packets are being marked (see WithoutMarking).
+func (m *Marker) Marking() bool { return m.cfg.Load().marking }
+
+// SetMarking turns marking on or off at run time; counting goes on.
+func (m *Marker) SetMarking(on bool) {
+	m.update(func(s *settings) error { s.marking = on; return nil })
+}
+
+// SetKindPriority changes the default priority of a kind from the next packet.
+func (m *Marker) SetKindPriority(k Kind, p Priority) error {
+	if k >= numKinds {
+		return fmt.Errorf("%w: kind %d", ErrInvalidOption, uint8(k))
+	}
+	if err := validPriority(p); err != nil {
+		return err
+	}
+	return m.update(func(s *settings) error { s.kindPriority[k] = p; return nil })
+}
+
+// SetTrackPriority changes the priority of a track's streams from the next packet.
+func (m *Marker) SetTrackPriority(trackID string, p Priority) error {
+	if trackID == "" {
+		return fmt.Errorf("%w: SetTrackPriority: empty track id", ErrInvalidOption)
+	}
+	if err := validPriority(p); err != nil {
+		return err
+	}
+	return m.update(func(s *settings) error { s.trackPriority[trackID] = p; return nil })
+}
+
+// SetNonInteractive declares (or undeclares) a video track non-interactive.
+func (m *Marker) SetNonInteractive(trackID string, on bool) error {
+	if trackID == "" {
+		return fmt.Errorf("%w: SetNonInteractive: empty track id", ErrInvalidOption)
+	}
+	return m.update(func(s *settings) error {
+		if on {
+			s.nonInteractive[trackID] = true
+		} else {
+			delete(s.nonInteractive, trackID)
+		}
+		return nil
+	})
+}
+
+// SetDataChannelPriority sets the priority of one data channel (by label).
+// All data channels share one SCTP association and so one value: that of
+// the highest priority among the channels set here (RFC 8837 §5).
+func (m *Marker) SetDataChannelPriority(label string, p Priority) error {
+	if err := validPriority(p); err != nil {
+		return err
+	}
+	return m.update(func(s *settings) error { s.dataPriority[label] = p; return nil })
+}
+
+// RemoveDataChannel forgets a data channel's priority (it closed).
+func (m *Marker) RemoveDataChannel(label string) {
+	m.update(func(s *settings) error { delete(s.dataPriority, label); return nil })
+}
+
+// DataCodePoint is the value every SCTP packet is marked with now.
+func (m *Marker) DataCodePoint() CodePoint { return m.cfg.Load().dataCP }
+
+// TCPCodePoint is the value a new TCP connection is marked with now.
+func (m *Marker) TCPCodePoint() CodePoint { return m.cfg.Load().tcpCP }
+
+// HandshakeCodePoint is the value of STUN and DTLS handshake packets.
+func (m *Marker) HandshakeCodePoint() CodePoint { return m.cfg.Load().handshake }
+
+// update publishes a changed copy of the settings and re-derives every
+// stream's cell, so the change applies from the next packet.
+func (m *Marker) update(change func(*settings) error) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	next := m.cfg.Load().clone()
+	if err := change(next); err != nil {
+		return err
+	}
+	m.cfg.Store(next.finish())
+	for _, tbl := range []*sync.Map{&m.sent, &m.received} {
+		tbl.Range(func(_, v any) bool {
+			s := v.(*Stream)
+			s.cell.Store(packCell(next.cell(s.kind, s.track())))
+			return true
+		})
+	}
+	return nil
+}
+
+func (m *Marker) recell(s *Stream) {
+	m.mu.Lock()
+	s.cell.Store(packCell(m.cfg.Load().cell(s.kind, s.track())))
+	m.mu.Unlock()
+}
+
+// AssignTrack tells, before its stream is bound, which track an SSRC will
+// carry, so that its first packet is marked with the track's priority.
+func (m *Marker) AssignTrack(ssrc uint32, trackID string) {
+	m.mu.Lock()
+	if len(m.tracks) < maxRTCPSenders || m.tracks[ssrc] != "" {
+		m.tracks[ssrc] = trackID
+	}
+	v, ok := m.sent.Load(ssrc)
+	m.mu.Unlock()
+	if ok {
+		v.(*Stream).SetTrack(trackID)
+	}
+}
+
+// BindSent registers an outgoing RTP stream. Its packets are marked from the
+// cell of its kind (or track) and counted per DSCP as they leave a socket
+// wrapped for m. A second BindSent of the same SSRC replaces the first.
+func (m *Marker) BindSent(ssrc uint32, kind Kind) *Stream {
+	s := m.newStream(ssrc, dirSent, kind, kind == KindVideo)
+	m.mu.Lock()
+	if id := m.tracks[ssrc]; id != "" {
+		s.trackID.Store(&id)
+	}
+	s.cell.Store(packCell(m.cfg.Load().cell(kind, s.track())))
+	m.sent.Store(ssrc, s)
+	m.mu.Unlock()
+	return s
+}
+
+// BindSentAlias registers the RTX or FEC SSRC of an outgoing stream.
+func (m *Marker) BindSentAlias(ssrc uint32, primary *Stream) *Stream {
+	s := m.newStream(ssrc, dirSent, primary.kind, primary.marks != nil)
+	m.mu.Lock()
+	s.cell.Store(primary.cell.Load())
+	m.sent.Store(ssrc, s)
+	m.mu.Unlock()
+	primary.Link(s)
+	return s
+}
+
+// BindReceived registers an incoming RTP stream. Packets of its SSRC that a
+// socket counted before the bind stay counted: the pending stream is adopted.
+func (m *Marker) BindReceived(ssrc uint32, kind Kind) *Stream {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.received.Load(ssrc); ok {
+		if s := v.(*Stream); !s.bound.Load() {
+			m.pending--
+			s.kind = kind // set before it is published as bound
+			s.bound.Store(true)
+			s.cell.Store(packCell(m.cfg.Load().cell(kind, "")))
+			return s
+		}
+	}
+	s := m.newStream(ssrc, dirReceived, kind, false)
+	s.bound.Store(true)
+	s.cell.Store(packCell(m.cfg.Load().cell(kind, "")))
+	m.received.Store(ssrc, s)
+	return s
+}
+
+// Unbind removes a stream: later packets of its SSRC are counted as unknown
+// and a later bind of the SSRC starts from zero.
+func (m *Marker) Unbind(s *Stream) {
+	if s == nil {
+		return
+	}
+	tbl := &m.sent
+	if s.dir == dirReceived {
+		tbl = &m.received
+	}
+	m.mu.Lock()
+	tbl.CompareAndDelete(s.ssrc, s)
+	if s.dir == dirSent {
+		delete(m.tracks, s.ssrc)
+	}
+	m.mu.Unlock()
+}
+
+// ReportsOn tells that RTCP with this sender SSRC reports on s's stream, so
+// it is marked like s (with the lower drop precedence of s's cell: losing
+// feedback costs repairs). When one sender SSRC reports on several streams,
+// the latest call wins.
+func (m *Marker) ReportsOn(senderSSRC uint32, s *Stream) {
+	if s == nil {
+		return
+	}
+	if v, ok := m.rtcpSenders.Load(senderSSRC); ok && v.(*Stream) == s {
+		return
+	}
+	m.mu.Lock()
+	if _, ok := m.rtcpSenders.Load(senderSSRC); ok || m.nRTCP < maxRTCPSenders {
+		if !ok {
+			m.nRTCP++
+		}
+		m.rtcpSenders.Store(senderSSRC, s)
+	}
+	m.mu.Unlock()
+}
+
+func (m *Marker) newStream(ssrc uint32, dir direction, kind Kind, withMarks bool) *Stream {
+	s := &Stream{m: m, ssrc: ssrc, dir: dir, kind: kind}
+	if withMarks {
+		s.marks = new([ringSize]atomic.Uint32)
+	}
+	return s
+}
+
+// sentStream returns the bound outgoing stream of ssrc, or nil.
+func (m *Marker) sentStream(ssrc uint32) *Stream {
+	if v, ok := m.sent.Load(ssrc); ok {
+		return v.(*Stream)
+	}
+	return nil
+}
+
+// receivedStream returns the stream that counts incoming packets of ssrc,
+// creating a pending one for an SSRC not bound yet (pion binds a stream
+// only after its first packets are read), or nil beyond the pending bound.
+func (m *Marker) receivedStream(ssrc uint32) *Stream {
+	if v, ok := m.received.Load(ssrc); ok {
+		return v.(*Stream)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.received.Load(ssrc); ok {
+		return v.(*Stream)
+	}
+	if m.pending >= m.maxPending {
+		if !m.overflowLog.Swap(true) {
+			m.log.Warnf("more than %d unbound incoming SSRCs: packets of further ones are counted as unattributed", m.maxPending)
+		}
+		return nil
+	}
+	m.pending++
+	s := m.newStream(ssrc, dirReceived, KindAudio, false)
+	m.received.Store(ssrc, s)
+	return s
+}
+
+// rtcpStream returns the stream RTCP of this sender SSRC reports on, or nil.
+func (m *Marker) rtcpStream(senderSSRC uint32) *Stream {
+	if v, ok := m.rtcpSenders.Load(senderSSRC); ok {
+		return v.(*Stream)
+	}
+	return nil
+}
+
+// Unattributed is the number of incoming RTP packets not counted on any
+// stream because too many unbound SSRCs were already pending.
+func (m *Marker) Unattributed() uint64 { return m.unattributed.Load() }
+
+func (m *Marker) addConn(c *Conn) {
+	m.connsMu.Lock()
+	m.conns[c] = struct{}{}
+	m.connsMu.Unlock()
+}
+
+func (m *Marker) removeConn(c *Conn) {
+	m.connsMu.Lock()
+	delete(m.conns, c)
+	m.connsMu.Unlock()
+}
