@@ -16,11 +16,16 @@ import (
 // drained are skipped. Do not use it for a sender or receiver whose RTCP the
 // application reads itself: the two readers would split the packets between
 // them (rtcstats still sees all of them).
+//
+// With WithDSCP it also tells the marker which track each sender's SSRCs
+// carry, for per-track priorities; SSRCs exist from AddTrack on, so calling
+// it before media flows marks even the first packets by track.
 func (f *Factory) DrainRTCP(pc *webrtc.PeerConnection) error {
 	i, err := f.lookup(pc)
 	if err != nil {
 		return err
 	}
+	i.syncSenders(pc)
 	for _, s := range pc.GetSenders() {
 		i.drainOnce(s, func(b []byte) error { _, _, err := s.Read(b); return err })
 	}

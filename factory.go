@@ -6,13 +6,16 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
+	"github.com/pion/transport/v4"
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/dscp"
 )
 
 // Factory builds one Interceptor per PeerConnection and answers GetStats for
 // any PeerConnection built with an API whose registry holds it.
 type Factory struct {
-	cfg config
+	cfg    config
+	marker *dscp.Marker // nil without WithDSCP
 
 	mu  sync.Mutex
 	pcs map[string]*Interceptor // by pion's PeerConnection id
@@ -33,7 +36,29 @@ func NewFactory(opts ...Option) (*Factory, error) {
 	if cfg.loggerFactory == nil {
 		cfg.loggerFactory = logging.NewDefaultLoggerFactory()
 	}
-	return &Factory{cfg: cfg, pcs: map[string]*Interceptor{}}, nil
+	f := &Factory{cfg: cfg, pcs: map[string]*Interceptor{}}
+	if cfg.dscpOn {
+		opts := append([]dscp.Option{dscp.WithLoggerFactory(cfg.loggerFactory)}, cfg.dscp...)
+		m, err := dscp.NewMarker(opts...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidOption, err)
+		}
+		f.marker = m
+	}
+	return f, nil
+}
+
+// DSCP returns the factory's DSCP Marker, or nil without WithDSCP. Use it to
+// change priorities at run time and to wrap sockets.
+func (f *Factory) DSCP() *dscp.Marker { return f.marker }
+
+// DSCPNet returns a transport.Net for webrtc.SettingEngine.SetNet whose
+// sockets mark and count for this factory (base nil: the OS network).
+func (f *Factory) DSCPNet(base transport.Net) (*dscp.Net, error) {
+	if f.marker == nil {
+		return nil, fmt.Errorf("%w: DSCPNet needs WithDSCP", ErrInvalidOption)
+	}
+	return f.marker.NewNet(base)
 }
 
 // NewInterceptor is called by pion once per PeerConnection, with the

@@ -31,6 +31,7 @@ func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 	conv.convert(r)
 
 	i.syncWithReceivers(pc)
+	i.syncSenders(pc)
 	mids := transceiverMids(pc)
 	i.snapshotRTP(r, now, conv, mids)
 	return r, nil
@@ -53,6 +54,7 @@ func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
 			i.mu.RUnlock()
 			if s != nil && t.ID() != "" {
 				s.col.SetTrackIdentifier(t.ID())
+				s.marks.SetTrack(t.ID())
 			}
 		}
 	}
@@ -106,6 +108,9 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			o.Mid = mid
 		}
 		o.TransportID, o.CodecID = tid, cid
+		if s.marks != nil {
+			o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
+		}
 		r[o.ID] = o
 		if ri := snap.Remote; ri != nil {
 			ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
@@ -126,6 +131,9 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			in.Mid = mid
 		}
 		in.TransportID, in.CodecID = tid, cid
+		if s.marks != nil {
+			in.PerDSCPPacketsReceived = s.marks.PerDSCP()
+		}
 		r[in.ID] = in
 		if ro := snap.Remote; ro != nil {
 			ro.TransportID, ro.CodecID = in.TransportID, in.CodecID

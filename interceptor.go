@@ -9,6 +9,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/rtp"
 	"github.com/rtcstats/rtcstats/collectors"
+	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 )
 
@@ -49,12 +50,14 @@ type localStream struct {
 	col   *collectors.Outbound
 	info  streamCodec
 	midID uint8
+	marks *sentMarks // nil without WithDSCP
 }
 
 type remoteStream struct {
 	col   *collectors.Inbound
 	info  streamCodec
 	midID uint8
+	marks *dscp.Stream // nil without WithDSCP
 }
 
 // rtxStream is a received RFC 4588 stream. Its packets are folded into the
@@ -63,6 +66,7 @@ type rtxStream struct {
 	ssrc    uint32
 	info    streamCodec
 	primary atomic.Pointer[collectors.Inbound]
+	marks   *dscp.Stream
 }
 
 // streamCodec is what pion's StreamInfo says about a stream's codec.
@@ -125,12 +129,15 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),
+		marks: i.bindSentMarks(info),
 	}
 	i.mu.Lock()
 	i.outbound[info.SSRC] = s
 	i.mu.Unlock()
 
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		body, pad := payloadAndPadding(h, payload)
+		s.marks.mark(h, payload[:body])
 		n, err := writer.Write(h, payload, a)
 		if err != nil {
 			return n, err // not sent: not counted
@@ -139,7 +146,6 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		body, pad := payloadAndPadding(h, payload)
 		if !s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType, h.MarshalSize(), body, pad, mid) {
 			i.badRTP(info.SSRC, nil)
 		}
@@ -166,8 +172,12 @@ func payloadAndPadding(h *rtp.Header, payload []byte) (body, padding int) {
 // UnbindLocalStream forgets an outgoing stream: it leaves later reports.
 func (i *Interceptor) UnbindLocalStream(info *interceptor.StreamInfo) {
 	i.mu.Lock()
+	s := i.outbound[info.SSRC]
 	delete(i.outbound, info.SSRC)
 	i.mu.Unlock()
+	if s != nil {
+		i.unbindSentMarks(s.marks)
+	}
 }
 
 // BindRemoteStream observes the packets read from an incoming stream.
@@ -182,6 +192,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),
+		marks: i.bindReceivedMarks(info.SSRC, info.MimeType),
 	}
 	i.mu.Lock()
 	i.inbound[info.SSRC] = s
@@ -204,7 +215,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 }
 
 func (i *Interceptor) bindRTX(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
-	r := &rtxStream{ssrc: info.SSRC, info: codecOf(info)}
+	r := &rtxStream{ssrc: info.SSRC, info: codecOf(info), marks: i.bindReceivedMarks(info.SSRC, info.MimeType)}
 	i.mu.Lock()
 	i.rtx[info.SSRC] = r
 	i.linkRTXByBindOrderLocked(r)
@@ -253,6 +264,7 @@ func (i *Interceptor) linkRTXByBindOrderLocked(r *rtxStream) {
 	if match != nil {
 		match.col.LinkRTX(r.ssrc)
 		r.primary.Store(match.col)
+		match.marks.Link(r.marks)
 	}
 }
 
@@ -266,20 +278,37 @@ func (i *Interceptor) linkRTX(primarySSRC, rtxSSRC uint32) {
 	}
 	p.col.LinkRTX(rtxSSRC)
 	r.primary.Store(p.col)
+	p.marks.Link(r.marks)
 }
 
 // UnbindRemoteStream forgets an incoming stream: it leaves later reports.
 func (i *Interceptor) UnbindRemoteStream(info *interceptor.StreamInfo) {
 	i.mu.Lock()
+	s, r := i.inbound[info.SSRC], i.rtx[info.SSRC]
 	delete(i.inbound, info.SSRC)
 	delete(i.rtx, info.SSRC)
 	i.mu.Unlock()
+	if s != nil {
+		i.unbindReceivedMarks(s.marks)
+	}
+	if r != nil {
+		i.unbindReceivedMarks(r.marks)
+	}
 }
 
 // Close is called by pion when the PeerConnection closes.
 func (i *Interceptor) Close() error {
 	i.mu.Lock()
 	i.closed = true
+	for _, s := range i.outbound {
+		i.unbindSentMarks(s.marks)
+	}
+	for _, s := range i.inbound {
+		i.unbindReceivedMarks(s.marks)
+	}
+	for _, r := range i.rtx {
+		i.unbindReceivedMarks(r.marks)
+	}
 	i.outbound = map[uint32]*localStream{}
 	i.inbound = map[uint32]*remoteStream{}
 	i.rtx = map[uint32]*rtxStream{}

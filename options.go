@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/logging"
+	"github.com/rtcstats/rtcstats/dscp"
 )
 
 // Sentinel errors. Every error returned by this package wraps one of them, so
@@ -37,6 +38,8 @@ func (systemClock) Now() time.Time { return time.Now() }
 type config struct {
 	loggerFactory logging.LoggerFactory
 	clock         Clock
+	dscp          []dscp.Option
+	dscpOn        bool
 }
 
 // Option configures a Factory.
@@ -60,6 +63,22 @@ func WithClock(clk Clock) Option {
 			return fmt.Errorf("%w: WithClock(nil)", ErrInvalidOption)
 		}
 		c.clock = clk
+		return nil
+	}
+}
+
+// WithDSCP turns on RFC 8837 DSCP marking and per-DSCP counting, with the
+// marking policy given by opts (priorities per kind, track and data
+// channel; see package dscp). The factory's Marker (Factory.DSCP) must also
+// own the sockets: give Factory.DSCPNet to webrtc.SettingEngine.SetNet, or
+// wrap a UDPMux socket with Factory.DSCP().NewConn. Then outbound-rtp
+// objects carry perDscpPacketsSent, inbound-rtp objects
+// perDscpPacketsReceived, and the transport per-DSCP totals of its RTCP,
+// SCTP, DTLS and STUN datagrams.
+func WithDSCP(opts ...dscp.Option) Option {
+	return func(c *config) error {
+		c.dscpOn = true
+		c.dscp = append(c.dscp, opts...)
 		return nil
 	}
 }

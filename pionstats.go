@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -234,6 +236,7 @@ func (c *pionConverter) transport(r report.Report, v webrtc.TransportStats, pair
 	if localCertID != "" {
 		t.LocalCertificateID = new(localCertID)
 	}
+	c.dscpTraffic(t)
 	if der := dtls.GetRemoteCertificate(); len(der) > 0 {
 		id := c.remoteCertificateID(der)
 		r[id] = &report.CertificateStats{
@@ -262,4 +265,33 @@ func fingerprint(der []byte) string {
 		parts[i] = fmt.Sprintf("%02X", b)
 	}
 	return strings.Join(parts, ":")
+}
+
+// dscpTraffic fills the transport's per-DSCP totals of its non-RTP
+// datagrams from the sockets of its host candidates (server-reflexive and
+// peer-reflexive candidates share those sockets). Sockets under a UDPMux
+// carry many PeerConnections and are left out.
+func (c *pionConverter) dscpTraffic(t *report.TransportStats) {
+	m := c.i.factory.marker
+	if m == nil {
+		return
+	}
+	locals := map[netip.AddrPort]bool{}
+	for _, v := range c.in {
+		cs, ok := v.(webrtc.ICECandidateStats)
+		if !ok || cs.Type != webrtc.StatsTypeLocalCandidate || cs.CandidateType != webrtc.ICECandidateTypeHost {
+			continue
+		}
+		if a, err := netip.ParseAddr(cs.IP); err == nil {
+			locals[netip.AddrPortFrom(a.Unmap(), uint16(cs.Port))] = true
+		}
+	}
+	tr := m.Traffic(func(a netip.AddrPort) bool { return locals[a] }, false)
+	if tr.Sockets == 0 {
+		return
+	}
+	t.PerDSCPRTCPPacketsSent, t.PerDSCPRTCPPacketsReceived = tr.Sent[dscp.ClassRTCP], tr.Received[dscp.ClassRTCP]
+	t.PerDSCPSCTPPacketsSent, t.PerDSCPSCTPPacketsReceived = tr.Sent[dscp.ClassSCTP], tr.Received[dscp.ClassSCTP]
+	t.PerDSCPDTLSPacketsSent, t.PerDSCPDTLSPacketsReceived = tr.Sent[dscp.ClassDTLS], tr.Received[dscp.ClassDTLS]
+	t.PerDSCPSTUNPacketsSent, t.PerDSCPSTUNPacketsReceived = tr.Sent[dscp.ClassSTUN], tr.Received[dscp.ClassSTUN]
 }

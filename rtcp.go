@@ -41,6 +41,7 @@ func (i *Interceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.
 func (i *Interceptor) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
 	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
 		now := i.clock.Now()
+		i.markRTCP(pkts)
 		n, err := writer.Write(pkts, a)
 		if err == nil {
 			i.onOutgoingRTCP(now, pkts)

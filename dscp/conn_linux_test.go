@@ -4,6 +4,7 @@ package dscp
 
 import (
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"syscall"
@@ -367,5 +368,164 @@ func drain(c *net.UDPConn) {
 		if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
 			return
 		}
+	}
+}
+
+// TestConnFamilies marks on an IPv6 socket (IPV6_TCLASS) and on a dual-stack
+// socket sending to an IPv4 address (IP_TOS), checked by a receiver that
+// reads the traffic class with the standard library's parser.
+func TestConnFamilies(t *testing.T) {
+	m := newMarker(t, WithKindPriority(KindAudio, PriorityHigh))
+	m.BindSent(7, KindAudio)
+	n, err := m.NewNet(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// IPv4 destination from a dual-stack socket.
+	uc, err := n.ListenUDP("udp", &net.UDPAddr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	c := uc.(*Conn)
+	if !c.v4 || !c.v6 {
+		t.Skipf("socket is not dual-stack (v4 %v, v6 %v)", c.v4, c.v6)
+	}
+	rcv := newPlainReceiver(t)
+	if _, err := c.WriteToAddrPort(rtpDatagram(7, 1), rcv.addr()); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.next(); got != 46<<2 {
+		t.Errorf("dual-stack to IPv4: TOS %#x, want %#x", got, 46<<2)
+	}
+
+	// IPv6 both ends.
+	r6, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer r6.Close()
+	rc, _ := r6.SyscallConn()
+	rc.Control(func(fd uintptr) {
+		err = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_RECVTCLASS, 1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s6, err := n.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s6.Close()
+	if _, err := s6.(*Conn).WriteToAddrPort(rtpDatagram(7, 2), r6.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
+		t.Fatal(err)
+	}
+	b, oob := make([]byte, 1500), make([]byte, 128)
+	r6.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, oobn, _, _, err := r6.ReadMsgUDP(b, oob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
+	var tclass = -1
+	for _, msg := range msgs {
+		if msg.Header.Level == syscall.IPPROTO_IPV6 && msg.Header.Type == syscall.IPV6_TCLASS && len(msg.Data) >= 4 {
+			tclass = int(binary.NativeEndian.Uint32(msg.Data))
+		}
+	}
+	if tclass != 46<<2 {
+		t.Errorf("IPv6: traffic class %d, want %d", tclass, 46<<2)
+	}
+}
+
+// TestTCPOneValue: a TCP connection carries every flow of its 5-tuple, so
+// it gets one value, that of the highest priority requested (RFC 8837 §5):
+// here video high beats audio medium, giving AF41.
+func TestTCPOneValue(t *testing.T) {
+	m := newMarker(t, WithKindPriority(KindAudio, PriorityMedium), WithKindPriority(KindVideo, PriorityHigh))
+	if got := m.TCPCodePoint(); got != AF41 {
+		t.Fatalf("TCPCodePoint %v, want AF41", got)
+	}
+	n, _ := m.NewNet(nil)
+	l, err := n.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+	}()
+	d, err := n.DialTCP("tcp4", nil, l.Addr().(*net.TCPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a := <-accepted
+	defer a.Close()
+	for name, c := range map[string]net.Conn{"dialed": d, "accepted": a} {
+		rc, _ := c.(syscall.Conn).SyscallConn()
+		var tos int
+		rc.Control(func(fd uintptr) { tos, err = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS) })
+		if err != nil || tos != 34<<2 {
+			t.Errorf("%s: IP_TOS %#x (%v), want %#x", name, tos, err, 34<<2)
+		}
+	}
+}
+
+func TestMarkerAPIErrors(t *testing.T) {
+	if _, err := NewMarker(WithKindPriority(KindAudio, Priority(9))); !errors.Is(err, ErrInvalidOption) || !errors.Is(err, ErrInvalidPriority) {
+		t.Errorf("bad priority: %v", err)
+	}
+	if _, err := NewMarker(WithTrackPriority("", PriorityHigh)); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("empty track: %v", err)
+	}
+	if _, err := NewMarker(WithHandshakeCodePoint(64)); !errors.Is(err, ErrInvalidCodePoint) {
+		t.Errorf("bad code point: %v", err)
+	}
+	if _, err := NewMarker(nil); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("nil option: %v", err)
+	}
+	m := newMarker(t, WithKindPriority(KindVideo, PriorityMedium))
+	s := m.BindSent(1, KindVideo)
+	before := s.Cell()
+	if err := m.SetKindPriority(KindVideo, Priority(7)); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("SetKindPriority(7): %v", err)
+	}
+	if err := m.SetTrackPriority("", PriorityHigh); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("SetTrackPriority(\"\"): %v", err)
+	}
+	if s.Cell() != before {
+		t.Errorf("a rejected change changed the stream: %v → %v", before, s.Cell())
+	}
+	if _, err := m.NewConn(nil); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("NewConn(nil): %v", err)
+	}
+	if _, err := m.NewConn(&net.IPConn{}); !errors.Is(err, ErrNotUDP) {
+		t.Errorf("NewConn(IPConn): %v", err)
+	}
+	// Per-track priority and the non-interactive flow apply once the track is known.
+	if err := m.SetTrackPriority("screen", PriorityHigh); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetNonInteractive("screen", true); err != nil {
+		t.Fatal(err)
+	}
+	s.SetTrack("screen")
+	if got := s.Cell(); got != (Cell{Important: AF31, Other: AF32}) {
+		t.Errorf("non-interactive high: %v, want AF31/AF32", got)
+	}
+	// Data association: the highest priority among its channels.
+	m.SetDataChannelPriority("chat", PriorityLow)
+	m.SetDataChannelPriority("files", PriorityMedium)
+	if got := m.DataCodePoint(); got != AF11 {
+		t.Errorf("data: %v, want AF11", got)
+	}
+	m.RemoveDataChannel("files")
+	if got := m.DataCodePoint(); got != DF {
+		t.Errorf("data after removal: %v, want DF", got)
 	}
 }

@@ -1,7 +1,7 @@
 // Command loopback is rtcstats' main job: two pion PeerConnections in one
 // process, connected over real UDP on 127.0.0.1, each sending the other Opus
 // audio and VP8 video from the repository's testdata plus data-channel
-// messages. Every interval it prints a compact table of both peers' RTP
+// messages, marking every packet with its RFC 8837 DSCP. Every interval it prints a compact table of both peers' RTP
 // streams; at the end it lets the last RTCP reports cross, validates the
 // chosen peer's final report against the spec and optionally writes it as
 // JSON.
@@ -20,6 +20,8 @@ import (
 	"os/signal"
 	"time"
 
+	"github.com/rtcstats/rtcstats"
+	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/peers"
 )
 
@@ -67,7 +69,13 @@ func run(args []string, w io.Writer) error {
 	defer stop()
 
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	pair, err := peers.New(cctx, peers.Config{})
+	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
+		// RFC 8837: audio high (EF), video medium (AF42 key frames, AF43
+		// others), data channels low (DF).
+		dscp.WithKindPriority(dscp.KindAudio, dscp.PriorityHigh),
+		dscp.WithKindPriority(dscp.KindVideo, dscp.PriorityMedium),
+		dscp.WithDataChannelPriority(dscp.PriorityLow),
+	)}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)

@@ -44,7 +44,7 @@ func TestLoopbackWritesValidReport(t *testing.T) {
 			t.Errorf("r.json has no %s", ty)
 		}
 	}
-	if !strings.Contains(log.String(), "RTT ms") || strings.Contains(log.String(), "warning") {
+	if !strings.Contains(log.String(), "RTT ms") || !strings.Contains(log.String(), "EF=") || strings.Contains(log.String(), "warning") {
 		t.Errorf("unexpected output:\n%s", log.String())
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
+	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -21,7 +24,7 @@ func newTable(w io.Writer) *table { return &table{w: w, prev: map[string]report.
 
 func (t *table) print(pair *peers.Pair) error {
 	tw := tabwriter.NewWriter(t.w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "peer\tdir\tkind\tssrc\tpackets\tkbit/s\tlost\tloss %\tjitter ms\tRTT ms\t")
+	fmt.Fprintln(tw, "peer\tdir\tkind\tssrc\tpackets\tkbit/s\tlost\tloss %\tjitter ms\tRTT ms\tDSCP: packets\tDSCP: pkt/s\t")
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		r, err := pair.Factory.GetStats(p.PC)
 		if err != nil {
@@ -31,9 +34,11 @@ func (t *table) print(pair *peers.Pair) error {
 		t.prev[p.Name] = r
 		var rows []row
 		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
-			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", loss: "-", jitter: "-", rtt: "-"}
+			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", loss: "-", jitter: "-", rtt: "-",
+				dscp: perDSCP(o.PerDSCPPacketsSent), dscpRate: "-"}
 			if d, ok := iv.Outbound[o.ID]; ok {
 				x.rate = kbps(d.Bitrate)
+				x.dscpRate = perDSCPRate(d.PerDSCPPacketRate)
 			}
 			if o.RemoteID != nil {
 				if ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID); ok {
@@ -50,9 +55,11 @@ func (t *table) print(pair *peers.Pair) error {
 		}
 		for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
 			x := row{peer: p.Name, dir: "in", kind: in.Kind, ssrc: in.SSRC, packets: *in.PacketsReceived, rate: "-",
-				lost: fmt.Sprint(*in.PacketsLost), loss: "-", jitter: "-", rtt: "-"}
+				lost: fmt.Sprint(*in.PacketsLost), loss: "-", jitter: "-", rtt: "-",
+				dscp: perDSCP(in.PerDSCPPacketsReceived), dscpRate: "-"}
 			if d, ok := iv.Inbound[in.ID]; ok {
 				x.rate = kbps(d.Bitrate)
+				x.dscpRate = perDSCPRate(d.PerDSCPPacketRate)
 				if d.FractionLost != nil {
 					x.loss = fmt.Sprintf("%.1f", *d.FractionLost*100)
 				}
@@ -69,7 +76,7 @@ func (t *table) print(pair *peers.Pair) error {
 			return rows[a].kind < rows[b].kind
 		})
 		for _, x := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", x.peer, x.dir, x.kind, x.ssrc, x.packets, x.rate, x.lost, x.loss, x.jitter, x.rtt)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", x.peer, x.dir, x.kind, x.ssrc, x.packets, x.rate, x.lost, x.loss, x.jitter, x.rtt, x.dscp, x.dscpRate)
 		}
 	}
 	fmt.Fprintln(tw)
@@ -81,6 +88,50 @@ type row struct {
 	ssrc                          uint32
 	packets                       uint64
 	rate, lost, loss, jitter, rtt string
+	dscp, dscpRate                string
+}
+
+// perDSCP formats a per-DSCP record as "EF=150 AF42=16", in DSCP order.
+func perDSCP(m map[string]uint64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, k := range dscpKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s=%d", dscpName(k), m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func perDSCPRate(m map[string]float64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, k := range dscpKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s=%.0f", dscpName(k), m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func dscpKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		x, _ := strconv.Atoi(keys[a])
+		y, _ := strconv.Atoi(keys[b])
+		return x < y
+	})
+	return keys
+}
+
+func dscpName(key string) string {
+	if cp, err := dscp.ParseCodePoint(key); err == nil {
+		return cp.String()
+	}
+	return key
 }
 
 func kbps(bitrate *float64) string {

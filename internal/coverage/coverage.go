@@ -59,7 +59,7 @@ const (
 	jb        = "no jitter buffer at this layer"
 	playout   = "audio playout happens in the application, not in pion"
 	ecn       = "ECN marks are not visible to pion's sockets"
-	issue3    = "DSCP issue: measured at the socket by the dscp package"
+	dscpWhen  = "with rtcstats.WithDSCP and sockets wrapped by its Marker (Linux)"
 	issue4    = "depth issue: from payload descriptors and header extensions"
 	notPion   = "pion does not expose it"
 	notSignal = "not signalled to or by pion"
@@ -102,7 +102,7 @@ func Table() []Type {
 	set(in, Entry{Status: No, Why: "pion's receivers do not bind a FlexFEC stream, so its packets never reach an interceptor"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
 	set(in, Entry{Status: No, Why: "SRTP failures are dropped by pion's srtp session before any interceptor"}, "packetsFailedDecryption")
 	set(in, Entry{Status: Planned, Why: issue4}, "frameWidth frameHeight framesPerSecond framesReceived framesAssembledFromMultiplePackets totalAssemblyTime audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag burstPacketsLost burstLossCount burstLossRate gapLossRate averageRtcpInterval")
-	set(in, Entry{Status: Planned, Why: issue3}, "perDscpPacketsReceived")
+	set(in, Entry{Status: Measured, When: dscpWhen, Why: "counted at the socket per received datagram, RTX folded in"}, "perDscpPacketsReceived")
 
 	out := common(map[string]Entry{})
 	set(out, Entry{Status: Measured}, "ssrc kind packetsSent bytesSent headerBytesSent retransmittedPacketsSent retransmittedBytesSent nackCount lastPacketSentTimestamp")
@@ -113,7 +113,7 @@ func Table() []Type {
 	set(out, Entry{Status: Measured, When: "video only"}, "firCount pliCount")
 	set(out, Entry{Status: Measured, When: "when RTX is negotiated (video)"}, "rtxSsrc")
 	set(out, Entry{Status: Planned, Why: issue4}, "mediaSourceId rid encodingIndex frameWidth frameHeight framesPerSecond framesSent hugeFramesSent keyFramesEncoded voiceActivityFlag averageRtcpInterval")
-	set(out, Entry{Status: Planned, Why: issue3}, "perDscpPacketsSent")
+	set(out, Entry{Status: Measured, When: dscpWhen, Why: "counted at the socket per datagram sent, RTX and FEC folded in"}, "perDscpPacketsSent")
 	set(out, Entry{Status: No, Why: encoder}, "targetBitrate totalEncodedBytesTarget framesEncoded qpSum psnrSum psnrMeasurements totalEncodeTime qualityLimitationReason qualityLimitationDurations qualityLimitationResolutionChanges encoderImplementation powerEfficientEncoder scalabilityMode contentType frameBitDepth framesDiscardedOnSend totalSamplesSent samplesEncodedWithSilk samplesEncodedWithCelt sliCount")
 	set(out, Entry{Status: No, Why: "packets are handed to the socket after the interceptors; pacing and send failures happen below them"}, "totalPacketSendDelay packetsDiscardedOnSend bytesDiscardedOnSend")
 	set(out, Entry{Status: No, Why: "pion's RTPSender has no active flag per encoding"}, "active")
@@ -161,7 +161,7 @@ func Table() []Type {
 	set(tr, Entry{Status: No, Why: "RFC 8888 feedback is not counted by pion"}, "ccfbMessagesSent ccfbMessagesReceived")
 	set(tr, Entry{Status: No, Why: "pion always bundles RTCP with RTP (rtcp-mux)"}, "rtcpTransportStatsId")
 	set(tr, Entry{Status: No, Why: notPion}, "tlsGroup")
-	set(tr, Entry{Status: Measured, When: "needs rtcstats.WithDSCP and the dscp Net/Conn wrapper", Why: "counted at the socket by dscp.Conn"},
+	set(tr, Entry{Status: Measured, When: dscpWhen, Why: "counted at the socket by dscp.Conn; sockets under a UDPMux are shared and left out"},
 		"perDscpRtcpPacketsSent perDscpRtcpPacketsReceived perDscpSctpPacketsSent perDscpSctpPacketsReceived",
 		"perDscpDtlsPacketsSent perDscpDtlsPacketsReceived perDscpStunPacketsSent perDscpStunPacketsReceived")
 

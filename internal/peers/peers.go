@@ -11,12 +11,14 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/logging"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v4"
 	"github.com/pion/webrtc/v4"
@@ -38,6 +40,10 @@ type Config struct {
 	NoMidExtension bool
 	// Setup runs on each MediaEngine and SettingEngine before the API is made.
 	Setup func(m *webrtc.MediaEngine, s *webrtc.SettingEngine) error
+	// UDPMux gives each peer one UDP socket on 127.0.0.1 under a pion
+	// UDPMux (webrtc.NewICEUDPMux) instead of a socket per candidate; with
+	// rtcstats.WithDSCP the socket is wrapped by the factory's Marker.
+	UDPMux bool
 }
 
 // Peer is one side of a Pair.
@@ -52,6 +58,17 @@ type Peer struct {
 	// RTPRead counts the RTP packets the application read per SSRC.
 	mu      sync.Mutex
 	rtpRead map[webrtc.SSRC]*atomic.Uint64
+	reads   map[webrtc.SSRC][]Read
+	mux     ice.UDPMux
+}
+
+// Read is one RTP packet the application read, with whether it belongs to a
+// key frame as the application's own VP8 depacketizer says (pion's
+// codecs.VP8Packet and RFC 6386's P bit; independent of rtcstats).
+type Read struct {
+	Seq       uint16
+	Timestamp uint32
+	KeyFrame  bool
 }
 
 // Pair is two connected peers and the Factory that monitors both.
@@ -112,8 +129,30 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if m := f.DSCP(); m != nil {
+		dn, err := f.DSCPNet(n)
+		if err != nil {
+			return nil, err
+		}
+		n = dn
+	}
 	if n != nil {
 		s.SetNet(n)
+	}
+	var mux ice.UDPMux
+	if cfg.UDPMux {
+		var pc net.PacketConn
+		pc, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return nil, err
+		}
+		if m := f.DSCP(); m != nil {
+			if pc, err = m.NewConn(pc); err != nil {
+				return nil, err
+			}
+		}
+		mux = webrtc.NewICEUDPMux(nil, pc)
+		s.SetICEUDPMux(mux)
 	}
 	if cfg.Setup != nil {
 		if err := cfg.Setup(m, &s); err != nil {
@@ -125,7 +164,7 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	if err != nil {
 		return nil, err
 	}
-	peer := &Peer{Name: name, PC: pc, rtpRead: map[webrtc.SSRC]*atomic.Uint64{}}
+	peer := &Peer{Name: name, PC: pc, mux: mux, rtpRead: map[webrtc.SSRC]*atomic.Uint64{}, reads: map[webrtc.SSRC][]Read{}}
 	peer.Audio, err = webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio-"+name, "stream-"+name)
 	if err != nil {
@@ -143,17 +182,39 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		c := peer.counter(t.SSRC())
+		vp8 := strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeVP8)
 		go func() {
-			b := make([]byte, 1500)
+			var frameTS uint32
+			var frameKey, inFrame bool
 			for {
-				if _, _, err := t.Read(b); err != nil {
+				pkt, _, err := t.ReadRTP()
+				if err != nil {
 					return
 				}
 				c.Add(1)
+				if !vp8 {
+					continue
+				}
+				var d codecs.VP8Packet
+				body, err := d.Unmarshal(pkt.Payload)
+				if err == nil && d.S == 1 && d.PID == 0 && len(body) > 0 {
+					frameTS, frameKey, inFrame = pkt.Timestamp, body[0]&1 == 0, true
+				}
+				key := inFrame && frameKey && pkt.Timestamp == frameTS
+				peer.mu.Lock()
+				peer.reads[t.SSRC()] = append(peer.reads[t.SSRC()], Read{Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, KeyFrame: key})
+				peer.mu.Unlock()
 			}
 		}()
 	})
 	return peer, nil
+}
+
+// Reads returns the VP8 packets the application read from ssrc, in order.
+func (p *Peer) Reads(ssrc webrtc.SSRC) []Read {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Read(nil), p.reads[ssrc]...)
 }
 
 func (p *Peer) counter(ssrc webrtc.SSRC) *atomic.Uint64 {
@@ -306,6 +367,9 @@ func (p *Pair) Close() error {
 	for _, peer := range []*Peer{p.Offerer, p.Answerer} {
 		if peer != nil && peer.PC != nil {
 			errs = append(errs, peer.PC.Close())
+		}
+		if peer != nil && peer.mux != nil {
+			errs = append(errs, peer.mux.Close())
 		}
 	}
 	return errors.Join(errs...)
