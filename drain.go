@@ -35,10 +35,19 @@ func (f *Factory) DrainRTCP(pc *webrtc.PeerConnection) error {
 	return nil
 }
 
+// drainOnce starts one reader for key unless one runs already. The table of
+// running readers is bounded (2×WithMaxStreams: a remote offer decides how
+// many receivers there are); a reader that ends (its sender or receiver
+// stopped) leaves it.
 func (i *Interceptor) drainOnce(key any, read func([]byte) error) {
 	i.mu.Lock()
 	if i.closed || i.drained[key] {
 		i.mu.Unlock()
+		return
+	}
+	if len(i.drained) >= 2*i.maxStreams {
+		i.mu.Unlock()
+		i.refuse(&i.refusals.drains, "an RTCP reader", 0, false)
 		return
 	}
 	i.drained[key] = true
@@ -48,6 +57,9 @@ func (i *Interceptor) drainOnce(key any, read func([]byte) error) {
 		for {
 			if err := read(b); err != nil {
 				i.log.Debugf("RTCP drain ends: %v", err)
+				i.mu.Lock()
+				delete(i.drained, key)
+				i.mu.Unlock()
 				return
 			}
 		}

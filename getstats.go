@@ -3,6 +3,7 @@ package rtcstats
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -19,22 +20,194 @@ import (
 //
 // No lock is held across streams while the report is built: each stream is
 // copied under its own lock, so packets never wait for GetStats.
+//
+// GetStats may be called from any number of goroutines; calls that overlap
+// share one call of pion's GetStats. It returns ErrNilArgument for a nil
+// pc, ErrUnknownPeerConnection for one this factory does not monitor, and
+// ErrPeerConnectionClosed once pc's Close has begun. To close a
+// PeerConnection while GetStats may run, use ClosePeerConnection.
 func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 	i, err := f.lookup(pc)
 	if err != nil {
 		return nil, err
 	}
-	pionReport := pc.GetStats()
+	if !i.gate.enter() {
+		return nil, ErrPeerConnectionClosed
+	}
+	defer i.gate.exit()
+	pionReport, ok := i.flight.do(pc)
+	if !ok {
+		return nil, ErrPeerConnectionClosed
+	}
 	now := i.clock.Now()
 	r := report.Report{}
 	conv := newPionConverter(i, pc, pionReport, now)
 	conv.convert(r)
+	pruneDangling(r)
 
 	i.syncWithReceivers(pc)
 	i.syncSenders(pc)
 	mids := transceiverMids(pc)
 	i.snapshotRTP(r, now, conv, mids)
 	return r, nil
+}
+
+// closing reports whether pc's Close has begun. Close sets the signaling
+// state first and the connection state last.
+func closing(pc *webrtc.PeerConnection) bool {
+	return pc.SignalingState() == webrtc.SignalingStateClosed ||
+		pc.ConnectionState() == webrtc.PeerConnectionStateClosed
+}
+
+// pionGetStats returns pion's own GetStats, or false when pc is closing.
+//
+// pion's PeerConnection.GetStats reads pc.statsGetter without a lock and
+// Close sets it to nil at its very end (pion v4.2.20), whichever goroutine
+// closes (the application, or pion itself on a DTLS close_notify). What
+// keeps the two apart here:
+//
+//   - no call once Close has begun (the signaling state is "closed" from
+//     Close's first steps on);
+//   - right after the call, the ICE transport's lock (Role) and state:
+//     Close stops the ICE transport under that lock before it writes
+//     statsGetter, so if the state is not closed now, our unlock came before
+//     Close's lock and pion's read came before the write. If it is closed,
+//     Close overtook the call: the result is thrown away and the caller gets
+//     ErrPeerConnectionClosed.
+//
+// That does not cover a call already inside pion when Close begins: pion's
+// GetStats ends by waiting for its ICE agent, which during a Close may
+// answer only once the agent is closed, and pion offers no hook to hold
+// Close off until the call is out. Factory.ClosePeerConnection closes that
+// window (it waits for the calls in flight before it calls Close); only pion
+// can close it for a bare pc.Close.
+func pionGetStats(pc *webrtc.PeerConnection) (webrtc.StatsReport, bool) {
+	if closing(pc) {
+		return nil, false
+	}
+	rep := pc.GetStats()
+	ice := pc.SCTP().Transport().ICETransport()
+	if ice == nil {
+		return nil, false
+	}
+	_ = ice.Role()
+	if ice.State() == webrtc.ICETransportStateClosed || closing(pc) {
+		return nil, false
+	}
+	return rep, true
+}
+
+// statsGate counts the GetStats calls in flight for one PeerConnection, so
+// that ClosePeerConnection can close it once they have returned and refuse
+// the ones that come later.
+type statsGate struct {
+	mu       sync.Mutex
+	inflight int
+	closing  bool
+	idle     chan struct{} // closed once closing and nothing is in flight
+}
+
+// enter admits a GetStats call, unless the PeerConnection is closing.
+func (g *statsGate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closing {
+		return false
+	}
+	g.inflight++
+	return true
+}
+
+func (g *statsGate) exit() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.inflight--
+	if g.closing && g.inflight == 0 {
+		g.closeIdleLocked()
+	}
+}
+
+// close refuses later calls and returns a channel closed once none is in
+// flight.
+func (g *statsGate) close() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closing {
+		g.closing = true
+		g.idle = make(chan struct{})
+		if g.inflight == 0 {
+			g.closeIdleLocked()
+		}
+	}
+	return g.idle
+}
+
+func (g *statsGate) closeIdleLocked() {
+	select {
+	case <-g.idle:
+	default:
+		close(g.idle)
+	}
+}
+
+// pionFlight shares one call of pion's GetStats among the GetStats calls
+// that ask while it runs: pion's report is only read, and fewer calls in
+// flight means fewer that a concurrent Close can overtake (see
+// pionGetStats).
+type pionFlight struct {
+	mu  sync.Mutex
+	cur *pionCall
+}
+
+type pionCall struct {
+	done chan struct{}
+	rep  webrtc.StatsReport
+	ok   bool
+}
+
+func (f *pionFlight) do(pc *webrtc.PeerConnection) (webrtc.StatsReport, bool) {
+	f.mu.Lock()
+	if c := f.cur; c != nil {
+		f.mu.Unlock()
+		<-c.done
+		return c.rep, c.ok
+	}
+	c := &pionCall{done: make(chan struct{})}
+	f.cur = c
+	f.mu.Unlock()
+	c.rep, c.ok = pionGetStats(pc)
+	f.mu.Lock()
+	f.cur = nil
+	f.mu.Unlock()
+	close(c.done)
+	return c.rep, c.ok
+}
+
+// pruneDangling removes what pion's objects would leave unresolved: pion
+// lists candidate pairs and candidates from separate calls into its ICE
+// agent, so a pair can name a candidate the report does not hold (seen
+// during renegotiation). Such a pair is left out, and a transport member
+// that names an object not in the report is left absent.
+func pruneDangling(r report.Report) {
+	delete(r, "")
+	for id, s := range r {
+		if p, ok := s.(*report.ICECandidatePairStats); ok {
+			_, local := r[p.LocalCandidateID]
+			_, remote := r[p.RemoteCandidateID]
+			if !local || !remote {
+				delete(r, id)
+			}
+		}
+	}
+	for _, t := range report.Filter[*report.TransportStats](r) {
+		for _, ref := range []**string{&t.SelectedCandidatePairID, &t.LocalCertificateID, &t.RemoteCertificateID} {
+			if *ref != nil {
+				if _, ok := r[**ref]; !ok {
+					*ref = nil
+				}
+			}
+		}
+	}
 }
 
 // syncWithReceivers learns what only pion's receivers know: which RTX SSRC
@@ -189,6 +362,9 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 		return ""
 	}
 	id := c.i.stableID("C"+string(dir), fmt.Sprintf("codec/%c/%d/%s/%s", dir, pt, mime, fmtp))
+	if id == "" {
+		return "" // the id table is full (maxObjectIDs)
+	}
 	if _, done := r[id]; done {
 		return id
 	}

@@ -1,9 +1,11 @@
 package rtcstats
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
@@ -27,16 +29,37 @@ type Interceptor struct {
 	// mu guards the maps below. It is taken at bind/unbind time, by the
 	// RTCP paths (read lock) and by GetStats to copy the stream lists;
 	// the RTP paths never take it: they hold their stream's pointer.
-	mu       sync.RWMutex
-	outbound map[uint32]*localStream  // by media SSRC
-	inbound  map[uint32]*remoteStream // by media SSRC
-	rtx      map[uint32]*rtxStream    // inbound RTX streams by RTX SSRC
-	objIDs   map[string]string        // ids of objects keyed by what they describe
-	drained  map[any]bool             // senders and receivers DrainRTCP reads
-	closed   bool
+	//
+	// Every map is bounded (see WithMaxStreams and maxObjectIDs): what the
+	// remote peer sends must not grow memory without bound. What a full
+	// table refuses passes through unmeasured and is counted in refusals.
+	mu         sync.RWMutex
+	outbound   map[uint32]*localStream  // by media SSRC, at most maxStreams
+	inbound    map[uint32]*remoteStream // by media SSRC, at most maxStreams
+	rtx        map[uint32]*rtxStream    // inbound RTX streams by RTX SSRC, at most maxStreams
+	objIDs     map[string]string        // ids of objects keyed by what they describe, at most maxObjectIDs
+	drained    map[any]bool             // senders and receivers DrainRTCP reads, at most 2*maxStreams
+	maxStreams int
+	closed     bool
 
 	counters badInput
+	refusals refusals
+	// nextRefusalLog is when (clock, Unix ns) a refusal may be logged
+	// again: at most one line a minute per PeerConnection.
+	nextRefusalLog atomic.Int64
+
+	gate   statsGate  // GetStats calls in flight, and ClosePeerConnection
+	flight pionFlight // one call of pion's GetStats shared by concurrent callers
 }
+
+// maxObjectIDs bounds the ids kept for objects that are not streams (codecs
+// per direction, payload type and format; remote certificates). Beyond it
+// such objects are left out of reports and counted (Diagnostics.RefusedIDs).
+const maxObjectIDs = 4096
+
+// refusalLogInterval is the least time between two log lines about refused
+// objects of one PeerConnection.
+const refusalLogInterval = time.Minute
 
 // badInput counts network input that could not be used. It is logged at
 // debug level and never stops the packet flow.
@@ -44,6 +67,76 @@ type badInput struct {
 	malformedRTP  atomic.Uint64
 	unknownSSRC   atomic.Uint64
 	malformedRTCP atomic.Uint64
+	ignoredRTCP   atomic.Uint64
+}
+
+// refusals counts objects a full (or closed) table turned away.
+type refusals struct {
+	outbound, inbound, rtx, ids, drains atomic.Uint64
+}
+
+// Diagnostics is what one PeerConnection's interceptor measures now and
+// what it refused or ignored since it was created. Counters only grow.
+type Diagnostics struct {
+	// Streams measured now, per table (each at most WithMaxStreams).
+	OutboundStreams, InboundStreams, RTXStreams int
+	// Binds refused because the table was full (or the PeerConnection
+	// closed): their packets passed untouched and unmeasured.
+	RefusedOutboundStreams, RefusedInboundStreams, RefusedRTXStreams uint64
+	// Codec and certificate objects left out of reports because the id
+	// table was full (4096 ids).
+	RefusedIDs uint64
+	// Senders and receivers DrainRTCP did not read because 2×WithMaxStreams
+	// were already read.
+	RefusedDrains uint64
+	// RTCP items (Sender Reports, report blocks, NACK, PLI, FIR entries)
+	// about SSRCs with no measured stream here, RTX SSRCs included: ignored.
+	IgnoredRTCP uint64
+	// RTP packets that could not be parsed, RTP packets with another SSRC
+	// than their stream's, and RTCP batches that could not be parsed.
+	MalformedRTP, ForeignSSRC, MalformedRTCP uint64
+}
+
+// Diagnostics returns the interceptor's table sizes and counters.
+func (i *Interceptor) Diagnostics() Diagnostics {
+	i.mu.RLock()
+	d := Diagnostics{OutboundStreams: len(i.outbound), InboundStreams: len(i.inbound), RTXStreams: len(i.rtx)}
+	i.mu.RUnlock()
+	d.RefusedOutboundStreams = i.refusals.outbound.Load()
+	d.RefusedInboundStreams = i.refusals.inbound.Load()
+	d.RefusedRTXStreams = i.refusals.rtx.Load()
+	d.RefusedIDs = i.refusals.ids.Load()
+	d.RefusedDrains = i.refusals.drains.Load()
+	d.IgnoredRTCP = i.counters.ignoredRTCP.Load()
+	d.MalformedRTP = i.counters.malformedRTP.Load()
+	d.ForeignSSRC = i.counters.unknownSSRC.Load()
+	d.MalformedRTCP = i.counters.malformedRTCP.Load()
+	return d
+}
+
+// refuse counts one refused object and logs it, at most once a minute per
+// PeerConnection (the counters keep the rest). what names the object; ssrc
+// is its SSRC, if it has one (hasSSRC).
+func (i *Interceptor) refuse(c *atomic.Uint64, what string, ssrc uint32, hasSSRC bool) {
+	c.Add(1)
+	now := i.clock.Now().UnixNano()
+	next := i.nextRefusalLog.Load()
+	if now < next || !i.nextRefusalLog.CompareAndSwap(next, now+int64(refusalLogInterval)) {
+		return
+	}
+	if hasSSRC {
+		what = fmt.Sprintf("%s (SSRC %d)", what, ssrc)
+	}
+	i.mu.RLock()
+	closed := i.closed
+	i.mu.RUnlock()
+	if closed {
+		i.log.Debugf("PeerConnection %s is closed: %s not measured", i.pcID, what)
+		return
+	}
+	i.log.Warnf("PeerConnection %s: %s not measured: its table is full (%d streams per table, WithMaxStreams; %d ids); "+
+		"its packets pass unmeasured. Further refusals are counted (Diagnostics) and logged at most once a minute",
+		i.pcID, what, i.maxStreams, maxObjectIDs)
 }
 
 type localStream struct {
@@ -80,16 +173,17 @@ type streamCodec struct {
 
 func newInterceptor(f *Factory, pcID string) *Interceptor {
 	return &Interceptor{
-		factory:  f,
-		pcID:     pcID,
-		clock:    f.cfg.clock,
-		log:      f.cfg.loggerFactory.NewLogger("rtcstats"),
-		ids:      newIDGen(),
-		outbound: map[uint32]*localStream{},
-		inbound:  map[uint32]*remoteStream{},
-		rtx:      map[uint32]*rtxStream{},
-		objIDs:   map[string]string{},
-		drained:  map[any]bool{},
+		factory:    f,
+		pcID:       pcID,
+		clock:      f.cfg.clock,
+		log:        f.cfg.loggerFactory.NewLogger("rtcstats"),
+		ids:        newIDGen(),
+		outbound:   map[uint32]*localStream{},
+		inbound:    map[uint32]*remoteStream{},
+		rtx:        map[uint32]*rtxStream{},
+		objIDs:     map[string]string{},
+		drained:    map[any]bool{},
+		maxStreams: f.cfg.maxStreams,
 	}
 }
 
@@ -119,8 +213,23 @@ func codecOf(info *interceptor.StreamInfo) streamCodec {
 }
 
 // BindLocalStream observes the packets written for an outgoing stream,
-// including retransmissions written on its RTX SSRC.
+// including retransmissions written on its RTX SSRC. Beyond WithMaxStreams
+// outgoing streams (or after Close) the stream is refused: writer is
+// returned as it is.
 func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	if info == nil || writer == nil {
+		return writer
+	}
+	i.mu.Lock()
+	old, rebind := i.outbound[info.SSRC]
+	if i.closed || (!rebind && len(i.outbound) >= i.maxStreams) {
+		i.mu.Unlock()
+		i.refuse(&i.refusals.outbound, "outgoing stream", info.SSRC, true)
+		return writer
+	}
+	if rebind {
+		i.unbindSentMarks(old.marks)
+	}
 	s := &localStream{
 		col: collectors.NewOutbound(collectors.OutboundConfig{
 			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
@@ -131,7 +240,6 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		midID: extensionID(info, midURI),
 		marks: i.bindSentMarks(info),
 	}
-	i.mu.Lock()
 	i.outbound[info.SSRC] = s
 	i.mu.Unlock()
 
@@ -171,6 +279,9 @@ func payloadAndPadding(h *rtp.Header, payload []byte) (body, padding int) {
 
 // UnbindLocalStream forgets an outgoing stream: it leaves later reports.
 func (i *Interceptor) UnbindLocalStream(info *interceptor.StreamInfo) {
+	if info == nil {
+		return
+	}
 	i.mu.Lock()
 	s := i.outbound[info.SSRC]
 	delete(i.outbound, info.SSRC)
@@ -180,10 +291,26 @@ func (i *Interceptor) UnbindLocalStream(info *interceptor.StreamInfo) {
 	}
 }
 
-// BindRemoteStream observes the packets read from an incoming stream.
+// BindRemoteStream observes the packets read from an incoming stream. pion
+// binds one for each signalled SSRC and for the unsignalled ones it
+// accepts; beyond WithMaxStreams incoming streams (or after Close) the
+// stream is refused: reader is returned as it is.
 func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
+	if info == nil || reader == nil {
+		return reader
+	}
 	if isRTX(info.MimeType) {
 		return i.bindRTX(info, reader)
+	}
+	i.mu.Lock()
+	old, rebind := i.inbound[info.SSRC]
+	if i.closed || (!rebind && len(i.inbound) >= i.maxStreams) {
+		i.mu.Unlock()
+		i.refuse(&i.refusals.inbound, "incoming stream", info.SSRC, true)
+		return reader
+	}
+	if rebind {
+		i.unbindReceivedMarks(old.marks)
 	}
 	s := &remoteStream{
 		col: collectors.NewInbound(collectors.InboundConfig{
@@ -194,7 +321,6 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 		midID: extensionID(info, midURI),
 		marks: i.bindReceivedMarks(info.SSRC, info.MimeType),
 	}
-	i.mu.Lock()
 	i.inbound[info.SSRC] = s
 	i.mu.Unlock()
 
@@ -215,8 +341,17 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 }
 
 func (i *Interceptor) bindRTX(info *interceptor.StreamInfo, reader interceptor.RTPReader) interceptor.RTPReader {
-	r := &rtxStream{ssrc: info.SSRC, info: codecOf(info), marks: i.bindReceivedMarks(info.SSRC, info.MimeType)}
 	i.mu.Lock()
+	old, rebind := i.rtx[info.SSRC]
+	if i.closed || (!rebind && len(i.rtx) >= i.maxStreams) {
+		i.mu.Unlock()
+		i.refuse(&i.refusals.rtx, "incoming RTX stream", info.SSRC, true)
+		return reader
+	}
+	if rebind {
+		i.unbindReceivedMarks(old.marks)
+	}
+	r := &rtxStream{ssrc: info.SSRC, info: codecOf(info), marks: i.bindReceivedMarks(info.SSRC, info.MimeType)}
 	i.rtx[info.SSRC] = r
 	i.linkRTXByBindOrderLocked(r)
 	i.mu.Unlock()
@@ -283,6 +418,9 @@ func (i *Interceptor) linkRTX(primarySSRC, rtxSSRC uint32) {
 
 // UnbindRemoteStream forgets an incoming stream: it leaves later reports.
 func (i *Interceptor) UnbindRemoteStream(info *interceptor.StreamInfo) {
+	if info == nil {
+		return
+	}
 	i.mu.Lock()
 	s, r := i.inbound[info.SSRC], i.rtx[info.SSRC]
 	delete(i.inbound, info.SSRC)
@@ -296,8 +434,11 @@ func (i *Interceptor) UnbindRemoteStream(info *interceptor.StreamInfo) {
 	}
 }
 
-// Close is called by pion when the PeerConnection closes.
+// Close is called by pion when the PeerConnection closes, last. It releases
+// every stream and forgets the PeerConnection; GetStats and binds after it
+// are refused.
 func (i *Interceptor) Close() error {
+	i.gate.close()
 	i.mu.Lock()
 	i.closed = true
 	for _, s := range i.outbound {
@@ -312,20 +453,26 @@ func (i *Interceptor) Close() error {
 	i.outbound = map[uint32]*localStream{}
 	i.inbound = map[uint32]*remoteStream{}
 	i.rtx = map[uint32]*rtxStream{}
+	i.objIDs = map[string]string{}
+	i.drained = map[any]bool{}
 	i.mu.Unlock()
 	i.factory.forget(i.pcID, i)
 	return nil
 }
 
 // stableID returns the id of the object described by key, creating it with
-// the given prefix on first use, so that it is the same in every report.
+// the given prefix on first use, so that it is the same in every report. It
+// returns "" (leave the object out) when maxObjectIDs ids exist already.
 func (i *Interceptor) stableID(prefix, key string) string {
 	i.mu.Lock()
-	defer i.mu.Unlock()
 	id, ok := i.objIDs[key]
-	if !ok {
-		id = i.ids.next(prefix)
+	if !ok && len(i.objIDs) < maxObjectIDs && !i.closed {
+		id, ok = i.ids.next(prefix), true
 		i.objIDs[key] = id
+	}
+	i.mu.Unlock()
+	if !ok {
+		i.refuse(&i.refusals.ids, "a report object (id prefix "+prefix+")", 0, false)
 	}
 	return id
 }

@@ -22,7 +22,16 @@ var (
 	ErrPeerConnectionClosed = errors.New("rtcstats: peer connection is closed")
 	// ErrNilArgument is returned when a required argument is nil.
 	ErrNilArgument = errors.New("rtcstats: nil argument")
+	// ErrDSCPDisabled is returned by Factory.DSCPNet for a factory made
+	// without WithDSCP (together with ErrInvalidOption).
+	ErrDSCPDisabled = errors.New("rtcstats: DSCP is not enabled (WithDSCP)")
 )
+
+// DefaultMaxStreams is the default of WithMaxStreams.
+const DefaultMaxStreams = 1024
+
+// MaxStreamsLimit is the largest value WithMaxStreams accepts.
+const MaxStreamsLimit = 1 << 16
 
 // Clock tells the time. Now must carry a monotonic reading in production
 // (time.Now does): intervals such as RTT and jitter arrival times are taken
@@ -40,6 +49,7 @@ type config struct {
 	clock         Clock
 	dscp          []dscp.Option
 	dscpOn        bool
+	maxStreams    int
 }
 
 // Option configures a Factory.
@@ -79,6 +89,25 @@ func WithDSCP(opts ...dscp.Option) Option {
 	return func(c *config) error {
 		c.dscpOn = true
 		c.dscp = append(c.dscp, opts...)
+		return nil
+	}
+}
+
+// WithMaxStreams bounds how many RTP streams one PeerConnection measures in
+// each of its tables: outgoing streams, incoming streams and incoming RTX
+// streams, n each (default DefaultMaxStreams, at most MaxStreamsLimit).
+// pion binds a stream for every signalled SSRC and for the unsignalled ones
+// it accepts, so a peer that sends many SSRCs could otherwise grow them
+// without bound. A stream beyond the bound is refused: its packets pass
+// through untouched and unmeasured, it is absent from reports, it is
+// counted (Factory.Diagnostics) and logged at most once a minute per
+// PeerConnection.
+func WithMaxStreams(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxStreamsLimit {
+			return fmt.Errorf("%w: WithMaxStreams(%d): want 1..%d", ErrInvalidOption, n, MaxStreamsLimit)
+		}
+		c.maxStreams = n
 		return nil
 	}
 }

@@ -13,6 +13,9 @@ import (
 // the streams we send. pion calls it once per sender and receiver, and the
 // packets only flow while the application reads them (see DrainRTCP).
 func (i *Interceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.RTCPReader {
+	if reader == nil {
+		return nil
+	}
 	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		n, attr, err := reader.Read(b, a)
 		if err != nil || n > len(b) {
@@ -39,6 +42,9 @@ func (i *Interceptor) BindRTCPReader(reader interceptor.RTCPReader) interceptor.
 // about the streams we receive. Only the innermost position in the chain sees
 // what the other interceptors write; see NewRegistry.
 func (i *Interceptor) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.RTCPWriter {
+	if writer == nil {
+		return nil
+	}
 	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
 		now := i.clock.Now()
 		i.markRTCP(pkts)
@@ -50,9 +56,12 @@ func (i *Interceptor) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.
 	})
 }
 
+// onIncomingRTCP creates nothing: items about SSRCs without a measured
+// stream are only counted (Diagnostics.IgnoredRTCP), so a flood of RTCP
+// with made-up SSRCs costs no memory.
 func (i *Interceptor) onIncomingRTCP(now time.Time, pkts []rtcp.Packet) {
+	var ignored uint64
 	i.mu.RLock()
-	defer i.mu.RUnlock()
 	// Every packet of the compound batch is handled: one kind of packet
 	// never ends the loop for the others.
 	for _, pkt := range pkts {
@@ -62,33 +71,48 @@ func (i *Interceptor) onIncomingRTCP(now time.Time, pkts []rtcp.Packet) {
 				if !s.col.OnSenderReport(now, p.NTPTime, p.PacketCount, p.OctetCount) {
 					i.log.Debugf("ssrc %d: stale sender report ignored", p.SSRC)
 				}
+			} else {
+				ignored++
 			}
-			i.onReportBlocksLocked(now, p.Reports)
+			ignored += i.onReportBlocksLocked(now, p.Reports)
 		case *rtcp.ReceiverReport:
-			i.onReportBlocksLocked(now, p.Reports)
+			ignored += i.onReportBlocksLocked(now, p.Reports)
 		case *rtcp.TransportLayerNack:
 			if s := i.outbound[p.MediaSSRC]; s != nil {
 				s.col.OnNACK()
+			} else {
+				ignored++
 			}
 		case *rtcp.PictureLossIndication:
 			if s := i.outbound[p.MediaSSRC]; s != nil {
 				s.col.OnPLI()
+			} else {
+				ignored++
 			}
 		case *rtcp.FullIntraRequest:
 			for _, e := range p.FIR {
 				if s := i.outbound[e.SSRC]; s != nil {
 					s.col.OnFIR()
+				} else {
+					ignored++
 				}
 			}
 		}
 	}
+	i.mu.RUnlock()
+	if ignored > 0 {
+		i.counters.ignoredRTCP.Add(ignored)
+	}
 }
 
-func (i *Interceptor) onReportBlocksLocked(now time.Time, blocks []rtcp.ReceptionReport) {
+// onReportBlocksLocked applies report blocks about the streams we send and
+// returns how many were about other SSRCs.
+func (i *Interceptor) onReportBlocksLocked(now time.Time, blocks []rtcp.ReceptionReport) (ignored uint64) {
 	for _, rr := range blocks {
 		s := i.outbound[rr.SSRC]
 		if s == nil {
-			continue // a block about an SSRC we do not send (or an RTX SSRC)
+			ignored++ // a block about an SSRC we do not send (or an RTX SSRC)
+			continue
 		}
 		res := s.col.OnReceptionReport(now, collectors.ReceptionReport{
 			FractionLost: rr.FractionLost, TotalLost: rr.TotalLost, ExtHighest: rr.LastSequenceNumber,
@@ -101,6 +125,7 @@ func (i *Interceptor) onReportBlocksLocked(now time.Time, blocks []rtcp.Receptio
 			i.log.Debugf("ssrc %d: report block echoes an SR we did not see; is rtcstats registered first?", rr.SSRC)
 		}
 	}
+	return ignored
 }
 
 func (i *Interceptor) onOutgoingRTCP(now time.Time, pkts []rtcp.Packet) {

@@ -49,6 +49,9 @@ type Conn struct {
 // (webrtc.NewICEUDPMux, ice.NewUDPMuxDefault); SettingEngine.SetNet users
 // get their sockets wrapped by Net. The Conn then owns pc: close the Conn.
 func (m *Marker) NewConn(pc net.PacketConn) (*Conn, error) {
+	if m == nil {
+		return nil, ErrNoMarker
+	}
 	if pc == nil {
 		return nil, fmt.Errorf("%w: nil PacketConn", ErrInvalidOption)
 	}

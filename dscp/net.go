@@ -18,6 +18,9 @@ type Net struct {
 
 // NewNet wraps base (nil: the operating system's network, stdnet) for m.
 func (m *Marker) NewNet(base transport.Net) (*Net, error) {
+	if m == nil {
+		return nil, ErrNoMarker
+	}
 	if base == nil {
 		n, err := stdnet.NewNet()
 		if err != nil {

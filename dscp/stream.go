@@ -68,12 +68,20 @@ const (
 func packCell(c Cell) uint32   { return uint32(c.Important)<<8 | uint32(c.Other) }
 func unpackCell(v uint32) Cell { return Cell{Important: CodePoint(v >> 8), Other: CodePoint(v)} }
 
-// SSRC returns the stream's SSRC.
-func (s *Stream) SSRC() uint32 { return s.ssrc }
+// SSRC returns the stream's SSRC (0 for a nil Stream).
+func (s *Stream) SSRC() uint32 {
+	if s == nil {
+		return 0
+	}
+	return s.ssrc
+}
 
 // Cell returns the Table 1 cell the stream is marked from now (its primary's
 // for an alias).
 func (s *Stream) Cell() Cell {
+	if s == nil {
+		return Cell{}
+	}
 	if p := s.primary.Load(); p != nil {
 		return unpackCell(p.cell.Load())
 	}

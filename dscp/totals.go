@@ -22,6 +22,9 @@ func (m *Marker) Traffic(match func(local netip.AddrPort) bool, shared bool) Tra
 	for i := range t.Sent {
 		t.Sent[i], t.Received[i] = map[string]uint64{}, map[string]uint64{}
 	}
+	if m == nil {
+		return t
+	}
 	m.connsMu.Lock()
 	defer m.connsMu.Unlock()
 	for c := range m.conns {

@@ -44,6 +44,9 @@ type Config struct {
 	// UDPMux (webrtc.NewICEUDPMux) instead of a socket per candidate; with
 	// rtcstats.WithDSCP the socket is wrapped by the factory's Marker.
 	UDPMux bool
+	// ExtraVideoTracks adds this many more VP8 tracks to each peer before
+	// it connects (Peer.ExtraVideo); SendMedia does not play on them.
+	ExtraVideoTracks int
 }
 
 // Peer is one side of a Pair.
@@ -52,6 +55,8 @@ type Peer struct {
 	PC    *webrtc.PeerConnection
 	Audio *webrtc.TrackLocalStaticSample
 	Video *webrtc.TrackLocalStaticSample
+	// ExtraVideo are the Config.ExtraVideoTracks tracks, also sent.
+	ExtraVideo []*webrtc.TrackLocalStaticSample
 	// DataChannel is the channel this peer sends on.
 	DataChannel *webrtc.DataChannel
 
@@ -175,7 +180,17 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range []webrtc.TrackLocal{peer.Audio, peer.Video} {
+	tracks := []webrtc.TrackLocal{peer.Audio, peer.Video}
+	for k := range cfg.ExtraVideoTracks {
+		v, err := webrtc.NewTrackLocalStaticSample(
+			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, fmt.Sprintf("video-%s-%d", name, k+1), "stream-"+name)
+		if err != nil {
+			return nil, err
+		}
+		peer.ExtraVideo = append(peer.ExtraVideo, v)
+		tracks = append(tracks, v)
+	}
+	for _, t := range tracks {
 		if _, err := pc.AddTrack(t); err != nil {
 			return nil, err
 		}
@@ -366,7 +381,9 @@ func (p *Pair) Close() error {
 	var errs []error
 	for _, peer := range []*Peer{p.Offerer, p.Answerer} {
 		if peer != nil && peer.PC != nil {
-			errs = append(errs, peer.PC.Close())
+			// ClosePeerConnection waits for GetStats calls in flight:
+			// pion's GetStats races with its Close.
+			errs = append(errs, p.Factory.ClosePeerConnection(peer.PC))
 		}
 		if peer != nil && peer.mux != nil {
 			errs = append(errs, peer.mux.Close())
