@@ -5,11 +5,16 @@
 // path locks only its own stream, and Snapshot copies the state out under
 // the same lock, so building a report never blocks other streams.
 //
-// The arithmetic follows RFC 3550: sequence extension and loss (A.1, A.3),
-// interarrival jitter (A.8, computed on extended timestamps so a 2^32 wrap is
-// harmless), and round-trip time from LSR/DLSR (6.4.1) measured on the
-// monotonic clock. Members that cannot be measured from packets are left nil
-// (absent), never filled with placeholder zeros.
+// The arithmetic follows RFC 3550: sequence extension, restart detection
+// with probation and loss (A.1, A.3; see Inbound.Snapshot for packetsLost
+// across a restart), interarrival jitter (A.8, computed on extended
+// timestamps so a 2^32 wrap is harmless, re-based when the source
+// restarts), and round-trip time from LSR/DLSR (6.4.1) measured on the
+// monotonic clock. Wall-clock time is used only for the members that are
+// timestamps, and a Sender Report is judged newer by its packet count, not
+// its NTP time, so a stepped wall clock moves timestamps and nothing else.
+// Members that cannot be measured from packets are left nil (absent), never
+// filled with placeholder zeros.
 //
 // Nothing here knows about PeerConnections: callers pass parsed header
 // fields and the time of the event.

@@ -64,14 +64,17 @@ func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
 	if len(mid) > 0 && string(mid) != s.mid {
 		s.mid = string(mid)
 	}
-	_, inOrder, dup := s.seq.receive(h.Sequence)
-	if dup {
-		s.packetsDuplicated++
-	}
 	// Jitter only from packets that advance the sequence: a late or
-	// retransmitted packet's transit says nothing about network jitter.
-	if inOrder {
+	// retransmitted packet's transit says nothing about network jitter,
+	// and neither does a stray far from the sequence.
+	switch s.seq.receive(h.Sequence, true) {
+	case seqInOrder:
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+	case seqRestart:
+		s.jitter.rebase()
+		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+	case seqDuplicate:
+		s.packetsDuplicated++
 	}
 	s.mu.Unlock()
 }
@@ -104,7 +107,7 @@ func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
 	s.rtxPackets++
 	s.rtxBytes += uint64(payload)
 	s.lastPacket = now
-	if _, _, dup := s.seq.receive(osn); dup {
+	if s.seq.receive(osn, false) == seqDuplicate {
 		s.packetsDuplicated++
 	}
 	s.mu.Unlock()
@@ -146,6 +149,21 @@ type InboundSnapshot struct {
 
 // Snapshot returns the stream's stats as of now. References to objects this
 // package does not own (codecId, transportId) are left for the caller.
+//
+// packetsLost is expected - packetsReceived (RFC 3550 A.3), where
+// packetsReceived counts every packet of the SSRC (retransmissions and
+// duplicates included) and expected is summed over the stream's sequence
+// epochs. A source that jumps by MAX_DROPOUT (3000) or more ahead, or by
+// MAX_MISORDER (100) or more back, is taken to have restarted only when the
+// next packet follows the jump (RFC 3550 A.1 probation); the stream then
+// re-bases there, like A.1 init_seq. Across a restart packetsLost is the
+// loss of the old numbering (kept, so the counter never drops because of
+// a restart) plus the loss of the new one counted from its new base; the
+// jump itself is no loss. A stray packet far from the sequence, the first
+// packet of a restarting pair and stragglers of an old numbering are
+// received and also expected once each, so they leave packetsLost alone,
+// as A.1 leaves them out of both counts. RFC 3550's own counters (the RR's
+// cumulative lost) start again from zero at a restart instead.
 func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()

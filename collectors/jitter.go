@@ -18,6 +18,18 @@ type jitterEstimator struct {
 	lastTransit float64
 	jitter      float64 // timestamp units
 	packets     int
+	// rebased: the next packet starts a new transit reference (after the
+	// source restarted its numbering) instead of giving a difference.
+	rebased bool
+}
+
+// rebase forgets the timestamp and transit reference but keeps the
+// estimate: a source that restarted (RFC 3550 A.1) starts a new random
+// timestamp base, and the transit difference across the restart would be
+// that offset, not jitter.
+func (j *jitterEstimator) rebase() {
+	j.ts = rtpx.TimestampUnwrapper{}
+	j.rebased = true
 }
 
 func (j *jitterEstimator) update(arrival time.Time, rtpTS uint32, clockRate uint32) {
@@ -32,7 +44,7 @@ func (j *jitterEstimator) update(arrival time.Time, rtpTS uint32, clockRate uint
 	sec, rem := int64(d/time.Second), int64(d%time.Second)
 	arr := float64(sec)*float64(clockRate) + float64(rem*int64(clockRate))/1e9
 	transit := arr - float64(ext)
-	if j.packets > 0 {
+	if j.packets > 0 && !j.rebased {
 		d := transit - j.lastTransit
 		if d < 0 {
 			d = -d
@@ -40,6 +52,7 @@ func (j *jitterEstimator) update(arrival time.Time, rtpTS uint32, clockRate uint
 		j.jitter += (d - j.jitter) / 16
 	}
 	j.lastTransit = transit
+	j.rebased = false
 	j.packets++
 }
 

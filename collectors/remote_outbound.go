@@ -21,7 +21,13 @@ type remoteOutbound struct {
 
 func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, octetCount uint32) bool {
 	if r.reports > 0 {
-		if ntp <= r.ntp { // reordered or repeated SR: keep the newer state
+		// A reordered or repeated SR is recognised by its packet count,
+		// which the sender only ever increases (modulo 2^32), not by its
+		// NTP time: the sender's wall clock may be stepped back, and its
+		// later SRs are then older by NTP but still newer. Only when no
+		// packet was sent in between does the NTP time decide.
+		d := int32(packetCount - r.lastPackets)
+		if d < 0 || (d == 0 && ntp <= r.ntp) { // keep the newer state
 			return false
 		}
 		r.packets += uint64(packetCount - r.lastPackets)

@@ -1,55 +1,122 @@
 package collectors
 
-import "github.com/rtcstats/rtcstats/internal/rtpx"
-
 // dupWindow is how far back (in packets) duplicates are recognised. Packets
 // older than that are counted as received but cannot be told from late ones.
 const dupWindow = 1024
 
-// seqTracker keeps RFC 3550 A.3 reception state on extended sequence numbers.
+// RFC 3550 A.1 limits. A packet up to maxDropout-1 ahead of the highest
+// sequence number is in order (the gap is loss), one less than maxMisorder
+// behind it is late or duplicated, and anything else is a "very large
+// jump": a stray packet, unless the next packet follows it, in which case the
+// source is taken to have restarted its sequence numbering (two sequential
+// packets, MIN_SEQUENTIAL = 2).
+const (
+	maxDropout  = 3000
+	maxMisorder = 100
+	seqMod      = 1 << 16
+)
+
+// seqResult classifies a packet the way RFC 3550 A.1 update_seq does.
+type seqResult uint8
+
+const (
+	seqInOrder   seqResult = iota // advanced the highest sequence number
+	seqLate                       // behind the highest, first copy seen
+	seqDuplicate                  // behind the highest, already seen
+	seqStray                      // a very large jump, not (yet) confirmed as a restart
+	seqRestart                    // confirmed a restart: the stream re-based on this packet
+)
+
+// seqTracker keeps RFC 3550 A.1/A.3 reception state on extended sequence
+// numbers, including A.1's restart detection.
+//
+// Loss is counted per epoch: the first packet starts one, and every
+// confirmed restart starts another (A.1 init_seq: base and highest sequence
+// number are the confirming packet). Within an epoch, expected is
+// highest-base+1 as in A.3. A restart closes the epoch: its expected count
+// moves to expectedPrior, so the loss measured in it stays counted and the
+// jump itself is not counted as loss. Packets outside any epoch (a stray, the
+// first packet of the pair that confirms a restart, a straggler of the old
+// numbering after a restart) are added to expectedPrior too: the caller
+// counts them as received, and A.1 does not let them change the loss, so
+// each is expected once and received once.
 type seqTracker struct {
-	unwrap  rtpx.SeqUnwrapper
-	started bool
-	base    int64 // lowest extended sequence number received
-	max     int64 // highest extended sequence number received
-	seen    [dupWindow / 64]uint64
+	started       bool
+	base          int64 // lowest extended sequence number of the epoch
+	max           int64 // highest extended sequence number of the epoch
+	expectedPrior int64 // expected in closed epochs, plus packets outside any epoch
+	badSeq        uint16
+	hasBad        bool // badSeq is armed (A.1 sets it to RTP_SEQ_MOD+1 otherwise)
+	restarts      uint64
+	seen          [dupWindow / 64]uint64
 }
 
-// receive records ext and reports whether it advanced the highest sequence
-// number (an in-order packet) and whether it was a duplicate.
-func (s *seqTracker) receive(seq uint16) (ext int64, inOrder, duplicate bool) {
-	ext = s.unwrap.Unwrap(seq)
+// receive records seq. mayRestart is false for sequence numbers that are
+// known to refer back to earlier packets (the original sequence number of
+// an RFC 4588 retransmission): they can neither arm nor confirm a restart,
+// and are accepted as late up to dupWindow behind instead of maxMisorder.
+func (s *seqTracker) receive(seq uint16, mayRestart bool) seqResult {
 	if !s.started {
 		s.started = true
-		s.base, s.max = ext, ext
-		s.mark(ext)
-		return ext, true, false
+		s.start(int64(seq))
+		return seqInOrder
 	}
-	if ext > s.max {
+	udelta := seq - uint16(s.max)
+	switch {
+	case udelta != 0 && udelta < maxDropout:
+		ext := s.max + int64(udelta)
 		s.clear(s.max+1, ext)
 		s.max = ext
 		s.mark(ext)
-		return ext, true, false
+		return seqInOrder
+	case udelta == 0 || udelta > seqMod-maxMisorder,
+		!mayRestart && udelta > seqMod-dupWindow:
+		return s.behind(s.max - int64(uint16(-udelta)))
 	}
+	// A very large jump.
+	if mayRestart && s.hasBad && seq == s.badSeq {
+		s.restarts++
+		s.expectedPrior += s.max - s.base + 1
+		s.start(s.max + seqMod + int64(uint16(seq-uint16(s.max)))) // any value ahead of the old epoch
+		s.hasBad = false
+		return seqRestart
+	}
+	if mayRestart {
+		s.badSeq, s.hasBad = seq+1, true
+	}
+	s.expectedPrior++
+	return seqStray
+}
+
+// start begins an epoch at ext.
+func (s *seqTracker) start(ext int64) {
+	s.base, s.max = ext, ext
+	s.seen = [dupWindow / 64]uint64{}
+	s.mark(ext)
+}
+
+// behind accounts a packet at or behind the highest sequence number.
+func (s *seqTracker) behind(ext int64) seqResult {
 	if ext < s.base {
 		s.base = ext // a packet older than the first one: it was expected too
 	}
 	if s.max-ext >= dupWindow {
-		return ext, false, false
+		return seqLate
 	}
 	if s.isMarked(ext) {
-		return ext, false, true
+		return seqDuplicate
 	}
 	s.mark(ext)
-	return ext, false, false
+	return seqLate
 }
 
-// expected is the RFC 3550 A.3 number of packets expected.
+// expected is the RFC 3550 A.3 number of packets expected, summed over
+// epochs, plus the packets outside any epoch (see seqTracker).
 func (s *seqTracker) expected() int64 {
 	if !s.started {
 		return 0
 	}
-	return s.max - s.base + 1
+	return s.expectedPrior + s.max - s.base + 1
 }
 
 func (s *seqTracker) mark(ext int64) {
