@@ -99,6 +99,9 @@ func (s *Inbound) RTXSSRC() uint32 {
 // h describes the RTX packet itself. The packet counts as received for this
 // stream (it may repair a loss) but does not feed jitter.
 func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
+	if h.PayloadLen < 2 {
+		return // no OSN: a padding-only probe repairs nothing
+	}
 	payload := h.PayloadLen - 2
 	s.mu.Lock()
 	s.packetsReceived++

@@ -173,15 +173,39 @@ func (s *Outbound) OnReceptionReport(now time.Time, rr ReceptionReport) RTTResul
 	r := &s.remote
 	r.arrival = now
 	r.reports++
+	// The block's extended highest sequence number in our numbering: the
+	// receiver's cycle count starts at its own first packet, which is not
+	// ours when our first packets straddle a wrap, so only its low 16 bits
+	// are trusted, against the highest sequence number we sent.
+	var ext int64
+	if s.started {
+		ext = s.maxSeq - int64(uint16(uint16(s.maxSeq)-uint16(rr.ExtHighest)))
+		if r.hasExt && ext < r.ext {
+			// A block older than the last one (RTCP reordered on the way):
+			// its counters would move time backwards. Its RTT sample is
+			// still good.
+			return s.rttSampleLocked(now, rr)
+		}
+		r.ext, r.hasExt = ext, true
+	}
 	r.packetsLost = int64(rtpx.SignExtend24(rr.TotalLost))
 	r.fractionLost = float64(rr.FractionLost) / 256
 	r.jitter = rr.Jitter
-	// RFC 3550: expected = extended highest - initial + 1; received = expected - lost.
+	// RFC 3550 A.3: expected = extended highest - base + 1; received =
+	// expected - lost. The receiver's base is its first packet, which RR
+	// blocks do not carry: ours is used, exact unless our first packets
+	// were lost before the receiver's first (then it counts them too).
 	if s.started {
-		if recv := int64(rr.ExtHighest) - s.firstSeq + 1 - r.packetsLost; recv >= 0 {
+		if recv := ext - s.firstSeq + 1 - r.packetsLost; recv >= 0 {
 			r.packetsReceived, r.hasReceived = uint64(recv), true
 		}
 	}
+	return s.rttSampleLocked(now, rr)
+}
+
+// rttSampleLocked takes a round-trip sample from a block's LSR and DLSR.
+func (s *Outbound) rttSampleLocked(now time.Time, rr ReceptionReport) RTTResult {
+	r := &s.remote
 	if rr.LSR == 0 || rr.DLSR == 0 {
 		return RTTNone
 	}
@@ -190,7 +214,9 @@ func (s *Outbound) OnReceptionReport(now time.Time, rr ReceptionReport) RTTResul
 			continue
 		}
 		rtt := now.Sub(sr.at) - rtpx.CompactToDuration(rr.DLSR)
-		if rtt < 0 || rtt > MaxPlausibleRTT {
+		// A round trip takes time: 0 (or less, from DLSR's truncation or
+		// a skewed peer) is not an estimate of one.
+		if rtt <= 0 || rtt > MaxPlausibleRTT {
 			return RTTRejected
 		}
 		r.rtt = rtt

@@ -17,6 +17,8 @@ type remoteInbound struct {
 	jitter          uint32
 	packetsReceived uint64
 	hasReceived     bool
+	ext             int64 // last block's extended highest, in our numbering
+	hasExt          bool
 	rtt             time.Duration
 	totalRTT        time.Duration
 	rttCount        uint64

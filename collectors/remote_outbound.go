@@ -43,14 +43,19 @@ func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, 
 }
 
 func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPStreamStats {
-	return &report.RemoteOutboundRTPStreamStats{
-		Base:            report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
-		SSRC:            cfg.SSRC,
-		Kind:            cfg.Kind,
-		PacketsSent:     new(r.packets),
-		BytesSent:       new(r.octets),
-		LocalID:         new(cfg.ID),
-		RemoteTimestamp: new(rtpx.NTPToUnixMillis(r.ntp)),
-		ReportsSent:     new(r.reports),
+	s := &report.RemoteOutboundRTPStreamStats{
+		Base:        report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
+		SSRC:        cfg.SSRC,
+		Kind:        cfg.Kind,
+		PacketsSent: new(r.packets),
+		BytesSent:   new(r.octets),
+		LocalID:     new(cfg.ID),
+		ReportsSent: new(r.reports),
 	}
+	// RFC 3550 6.4.1 lets a sender without a wallclock send NTP 0 or the
+	// time since it started: that is not a time of day to report.
+	if ms := rtpx.NTPToUnixMillis(r.ntp); r.ntp>>32 != 0 && ms > 0 {
+		s.RemoteTimestamp = new(ms)
+	}
+	return s
 }

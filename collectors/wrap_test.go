@@ -120,9 +120,21 @@ func TestRemoteInboundAcrossSequenceWrap(t *testing.T) {
 	if o := snap.Outbound; *o.PacketsSent != 100 || *o.BytesSent != 10000 || *o.RetransmittedPacketsSent != 0 {
 		t.Fatalf("sent %d bytes %d retransmitted %d", *o.PacketsSent, *o.BytesSent, *o.RetransmittedPacketsSent)
 	}
-	// A block that still describes the first cycle: highest 65535, none lost.
+	// A block that still describes the first cycle (highest 65535, none
+	// lost) arrives late, reordered: it is older than the last one and must
+	// not move the cumulative counters back.
 	s.OnReceptionReport(t0, ReceptionReport{ExtHighest: 65535})
-	if r := s.Snapshot(t0).Remote; *r.PacketsReceived != 36 {
-		t.Fatalf("remote received %d, want 36", *r.PacketsReceived)
+	if r := s.Snapshot(t0).Remote; *r.PacketsReceived != 97 || *r.PacketsLost != 3 || *r.ReportsReceived != 2 {
+		t.Fatalf("after a stale block: received %d lost %d reports %d, want 97, 3, 2", *r.PacketsReceived, *r.PacketsLost, *r.ReportsReceived)
+	}
+	// A receiver whose first packet came after our wrap counts cycles from
+	// there: highest 0|63 in its numbering is 65599 in ours.
+	w := NewOutbound(OutboundConfig{ID: "OT2", RemoteID: "RI2", SSRC: 10, Kind: "audio", ClockRate: 48000})
+	for i := range 100 {
+		w.OnPacket(t0, 10, uint16(65500+i), 111, 12, 100, 0, nil)
+	}
+	w.OnReceptionReport(t0, ReceptionReport{ExtHighest: 63, TotalLost: 3})
+	if r := w.Snapshot(t0).Remote; r.PacketsReceived == nil || *r.PacketsReceived != 97 {
+		t.Fatalf("receiver counting cycles from after the wrap: received %v, want 97", r.PacketsReceived)
 	}
 }

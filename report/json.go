@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ErrMalformed is wrapped by every error of Report.UnmarshalJSON and ValidateJSON.
@@ -97,9 +98,16 @@ func setStruct(v reflect.Value, o map[string]any) error {
 	return nil
 }
 
+// fieldNames caches fields by struct type: parsing tags dominated the cost
+// of loading and validating reports.
+var fieldNames sync.Map // reflect.Type -> []string
+
 // fields returns the JSON name of each field of a struct, with "" for the
-// embedded Base.
+// embedded Base. The result is shared: callers must not modify it.
 func fields(t reflect.Type) []string {
+	if names, ok := fieldNames.Load(t); ok {
+		return names.([]string)
+	}
 	names := make([]string, t.NumField())
 	for i := range names {
 		f := t.Field(i)
@@ -108,6 +116,7 @@ func fields(t reflect.Type) []string {
 		}
 		names[i], _, _ = strings.Cut(f.Tag.Get("json"), ",")
 	}
+	fieldNames.Store(t, names)
 	return names
 }
 

@@ -2,6 +2,7 @@ package report
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -448,12 +449,38 @@ func checkJSONType(m MemberInfo, x any) string {
 }
 
 func checkInteger(idl string, x any) string {
+	lo, hi, _ := intBounds(idl)
+	// An integer written as such is checked exactly, as UnmarshalJSON reads
+	// it: float64 cannot tell 2^64-1 (a valid unsigned long long) from
+	// 2^64, nor 2^63 (too large for a long long) from 2^63-1.
+	if n, ok := x.(json.Number); ok {
+		if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+			maxU := uint64(math.MaxUint64)
+			switch {
+			case hi < 0x1p63: // exact in float64
+				maxU = uint64(hi)
+			case hi < 0x1p64: // long long: MaxInt64 rounded up
+				maxU = math.MaxInt64
+			}
+			if u > maxU {
+				return fmt.Sprintf("%v is out of range for %s", x, idl)
+			}
+			return ""
+		}
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			if float64(i) < lo {
+				return fmt.Sprintf("%v is out of range for %s", x, idl)
+			}
+			return ""
+		}
+	}
 	f, err := integral(x)
 	if err != nil {
 		return err.Error()
 	}
-	lo, hi, _ := intBounds(idl)
-	if f < lo || f > hi || f >= 0x1p64 {
+	// The largest bounds (2^63-1, 2^64-1) round up to 2^63 and 2^64 as
+	// float64, which are out of range themselves.
+	if f < lo || f > hi || hi >= 0x1p63 && f >= hi {
 		return fmt.Sprintf("%v is out of range for %s", x, idl)
 	}
 	return ""

@@ -122,7 +122,7 @@ func Table() []Type {
 
 	ri := common(map[string]Entry{})
 	set(ri, Entry{Status: Measured, Why: "from report blocks (RR and SR) about our SSRC"}, "ssrc kind packetsLost fractionLost jitter localId reportsReceived totalRoundTripTime roundTripTimeMeasurements")
-	set(ri, Entry{Status: Measured, Why: "extended highest sequence number − first sequence sent + 1 − lost"}, "packetsReceived")
+	set(ri, Entry{Status: Measured, Why: "extended highest sequence number − first sequence sent + 1 − lost; RR blocks do not carry the receiver's base, so it counts our first packets if the receiver never got them"}, "packetsReceived")
 	set(ri, Entry{Status: Measured, When: "after a report block with LSR and DLSR", Why: "RFC 3550 6.4.1 on the monotonic clock, matched to the SR we saw leave"}, "roundTripTime")
 	set(ri, Entry{Status: Filled, Why: "same as the local stream's"}, "transportId codecId")
 	set(ri, Entry{Status: No, Why: ecn}, "packetsReceivedWithEct1 packetsReceivedWithCe packetsReportedAsLost packetsReportedAsLostButRecovered packetsWithBleachedEct1Marking")

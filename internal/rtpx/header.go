@@ -42,7 +42,10 @@ type Header struct {
 
 // ParseHeader reads the RTP header of pkt into h. It validates every length
 // against the packet so that a hostile packet can never index out of range.
+// On error h is the zero Header (no lengths, no extension), so a Header
+// reused across packets never answers Extension from an earlier packet.
 func ParseHeader(pkt []byte, h *Header) error {
+	*h = Header{}
 	if len(pkt) < fixedHeaderLen {
 		return ErrShortPacket
 	}
@@ -50,45 +53,50 @@ func ParseHeader(pkt []byte, h *Header) error {
 	if b0>>6 != 2 {
 		return ErrVersion
 	}
-	h.CSRCCount = b0 & 0x0f
-	h.Marker = pkt[1]&0x80 != 0
-	h.PayloadType = pkt[1] & 0x7f
-	h.Sequence = binary.BigEndian.Uint16(pkt[2:4])
-	h.Timestamp = binary.BigEndian.Uint32(pkt[4:8])
-	h.SSRC = binary.BigEndian.Uint32(pkt[8:12])
-
-	n := fixedHeaderLen + 4*int(h.CSRCCount)
+	cc := b0 & 0x0f
+	n := fixedHeaderLen + 4*int(cc)
 	if len(pkt) < n {
 		return ErrShortPacket
 	}
-	h.extProfile, h.extStart, h.extEnd = 0, 0, 0
+	var profile uint16
+	var extStart, extEnd int
 	if b0&0x10 != 0 {
 		if len(pkt) < n+4 {
 			return ErrBadExtension
 		}
-		profile := binary.BigEndian.Uint16(pkt[n : n+2])
+		profile = binary.BigEndian.Uint16(pkt[n : n+2])
 		words := int(binary.BigEndian.Uint16(pkt[n+2 : n+4]))
-		start := n + 4
-		end := start + 4*words
-		if end > len(pkt) {
+		extStart = n + 4
+		extEnd = extStart + 4*words
+		if extEnd > len(pkt) {
 			return ErrBadExtension
 		}
-		h.extProfile, h.extStart, h.extEnd = profile, start, end
-		n = end
+		n = extEnd
 	}
-	h.HeaderLen = n
-	h.PaddingLen = 0
+	padding := 0
 	if b0&0x20 != 0 {
 		if len(pkt) == n {
 			return ErrBadPadding
 		}
-		p := int(pkt[len(pkt)-1])
-		if p == 0 || n+p > len(pkt) {
+		padding = int(pkt[len(pkt)-1])
+		if padding == 0 || n+padding > len(pkt) {
 			return ErrBadPadding
 		}
-		h.PaddingLen = p
 	}
-	h.PayloadLen = len(pkt) - n - h.PaddingLen
+	*h = Header{
+		Marker:      pkt[1]&0x80 != 0,
+		PayloadType: pkt[1] & 0x7f,
+		Sequence:    binary.BigEndian.Uint16(pkt[2:4]),
+		Timestamp:   binary.BigEndian.Uint32(pkt[4:8]),
+		SSRC:        binary.BigEndian.Uint32(pkt[8:12]),
+		CSRCCount:   cc,
+		HeaderLen:   n,
+		PaddingLen:  padding,
+		PayloadLen:  len(pkt) - n - padding,
+		extProfile:  profile,
+		extStart:    extStart,
+		extEnd:      extEnd,
+	}
 	return nil
 }
 
@@ -117,7 +125,10 @@ func oneByteExtension(b []byte, id uint8) []byte {
 		}
 		eid := b[i] >> 4
 		l := int(b[i]&0x0f) + 1
-		if eid == 15 { // reserved: stop processing per RFC 8285 4.2
+		// 15 is reserved: stop processing (RFC 8285 4.2). ID 0 is padding,
+		// which is the single byte 0: with a length it is malformed, and
+		// pion and libwebrtc stop there too.
+		if eid == 15 || eid == 0 {
 			return nil
 		}
 		start := i + 1

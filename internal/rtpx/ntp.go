@@ -6,10 +6,22 @@ import "time"
 // 1970-01-01 (Unix epoch).
 const ntpEpochOffset = 2208988800
 
+// ntpEraPivot is the NTP seconds value below which a timestamp is taken to
+// be in era 1, which starts on 2036-02-07T06:28:16Z (RFC 4330 section 3).
+const ntpEraPivot = 1 << 31
+
 // NTPToUnixMillis converts a 64-bit NTP timestamp (RFC 3550 section 4) to
 // milliseconds since the Unix epoch, keeping sub-millisecond precision.
+// The 32-bit seconds field wraps in 2036; as RFC 4330 section 3 (and RFC
+// 2030 before it) prescribes, a value whose most significant bit is 0 is
+// read as era 1, so the result covers 1968-01-20 to 2104-02-26 and is the
+// inverse of TimeToNTP over that span.
 func NTPToUnixMillis(ntp uint64) float64 {
-	sec := float64(ntp>>32) - ntpEpochOffset
+	s := int64(ntp >> 32)
+	if s < ntpEraPivot {
+		s += 1 << 32
+	}
+	sec := float64(s - ntpEpochOffset)
 	frac := float64(ntp&0xffffffff) / (1 << 32)
 	return (sec + frac) * 1000
 }
@@ -20,12 +32,17 @@ func UnixMillis(t time.Time) float64 {
 	return float64(t.UnixNano()) / 1e6
 }
 
-// TimeToNTP converts a wall-clock time to a 64-bit NTP timestamp.
+// TimeToNTP converts a wall-clock time to a 64-bit NTP timestamp. The
+// seconds field is taken modulo 2^32, as the NTP era wrap of 2036 requires;
+// the fraction is truncated, never rounded up into the next second.
 func TimeToNTP(t time.Time) uint64 {
 	ns := t.UnixNano()
-	sec := uint64(ns/1e9) + ntpEpochOffset
-	frac := (uint64(ns%1e9) << 32) / 1e9
-	return sec<<32 | frac
+	sec, rem := ns/1e9, ns%1e9
+	if rem < 0 { // before 1970: floor, so that the fraction is positive
+		sec, rem = sec-1, rem+1e9
+	}
+	frac := (uint64(rem) << 32) / 1e9
+	return uint64(sec+ntpEpochOffset)<<32 | frac
 }
 
 // CompactNTP returns the middle 32 bits of an NTP timestamp, the form used by
