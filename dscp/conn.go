@@ -33,8 +33,20 @@ type Conn struct {
 	v4, v6  bool
 	shared  bool // under a UDPMux: carries many PeerConnections
 	ecn     uint8
-	// baseDSCP is what the socket sends when a packet is not marked.
-	baseDSCP CodePoint
+	rc      syscall.RawConn
+	// baseDSCP is what the socket sends a packet without a control
+	// message with: its traffic class, once adopted (see adopt).
+	baseDSCP atomic.Uint32
+	// adopted is 0 until the first RTP packet, 1 while its DSCP becomes
+	// the socket's own traffic class, 2 after: from then on packets with
+	// that DSCP go out with a plain send (sendmsg with a control message
+	// costs the kernel several percent more) and only others carry one.
+	// The socket option is set once and never changed again, so no send
+	// can race with it.
+	adopted atomic.Uint32
+	// origDSCP is the socket's traffic class before adoption: what
+	// unmarked packets (WithoutMarking, SetMarking(false)) go out with.
+	origDSCP CodePoint
 	// oob[cp] is the control message that sets DSCP cp (and keeps ecn).
 	oob  [64][oobSpace]byte
 	oobN int
@@ -93,8 +105,10 @@ func (c *Conn) setup() error {
 	}
 	c.v4, c.v6 = !inet6 || dual, inet6
 	if tos, err := getTOS(rc, c.v6 && !c.v4); err == nil {
-		c.ecn, c.baseDSCP = tos&3, CodePoint(tos>>2)
+		c.ecn, c.origDSCP = tos&3, CodePoint(tos>>2)
+		c.baseDSCP.Store(uint32(tos >> 2))
 	}
+	c.rc = rc
 	if err := enableRecvTOS(rc, c.v4, c.v6); err != nil {
 		return err
 	}
@@ -131,10 +145,20 @@ func (c *Conn) write(b []byte, addr netip.AddrPort) (int, error) {
 	cp, st := c.codePointOut(s, &d)
 	var n int
 	var err error
-	if c.marking && s.marking {
+	if c.marking && !s.marking {
+		cp = c.origDSCP // unmarked: the socket's class from before adoption
+	}
+	switch {
+	case c.marking && (c.adopted.Load() != 2 || uint32(cp) != c.baseDSCP.Load()):
+		if s.marking && d.Class == ClassRTP && c.adopted.CompareAndSwap(0, 1) {
+			c.adopt(cp)
+		}
 		n, _, err = c.udp.WriteMsgUDPAddrPort(b, c.oob[cp][:c.oobN], addr)
-	} else {
-		cp = c.baseDSCP
+	default:
+		// Marked by the socket's own traffic class, or no marking here.
+		if !c.marking {
+			cp = CodePoint(c.baseDSCP.Load())
+		}
 		if addr.IsValid() {
 			n, err = c.udp.WriteToUDPAddrPort(b, addr)
 		} else {
@@ -149,6 +173,16 @@ func (c *Conn) write(b []byte, addr netip.AddrPort) (int, error) {
 		st.counts.add(cp)
 	}
 	return n, nil
+}
+
+// adopt makes cp the socket's own traffic class, once.
+func (c *Conn) adopt(cp CodePoint) {
+	if err := setTOS(c.rc, cp.TOS(c.ecn), c.v4, c.v6); err != nil {
+		c.m.log.Debugf("socket %s: keeping per-packet control messages for every packet: %v", c.local, err)
+		return // stays 1: every packet keeps its control message
+	}
+	c.baseDSCP.Store(uint32(cp))
+	c.adopted.Store(2)
 }
 
 // count records one received datagram with its control messages.

@@ -105,8 +105,14 @@ func TestDSCPLoopback(t *testing.T) {
 		if c.received != nil && !slices.Equal(slices.Sorted(maps.Keys(c.received)), c.keys) {
 			t.Errorf("%s: received under DSCPs %v, want %v", c.name, c.received, c.keys)
 		}
-		if c.peerReceived != nil && !maps.Equal(c.sent, c.peerReceived) {
-			t.Errorf("%s: sent %v, peer received %v", c.name, c.sent, c.peerReceived)
+		// SCTP keeps talking (SACKs, heartbeats) after media stops: a
+		// datagram may cross between the two peers' snapshots.
+		if c.peerReceived != nil {
+			for k, v := range c.sent {
+				if d := int64(v) - int64(c.peerReceived[k]); d < -2 || d > 2 || len(c.peerReceived) != len(c.sent) {
+					t.Errorf("%s: sent %v, peer received %v", c.name, c.sent, c.peerReceived)
+				}
+			}
 		}
 	}
 	// RTCP is marked like the stream it reports on (lower drop precedence).
