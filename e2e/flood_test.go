@@ -49,8 +49,13 @@ func closeReleases(t *testing.T, opts []rtcstats.Option) {
 	base := liveHeap()
 
 	f, pcs := runCall(t, opts)
+	// Closing one peer makes pion close the other from its DTLS
+	// close_notify, in a goroutine of its own: give that close a moment.
+	for deadline := time.Now().Add(5 * time.Second); f.Monitored() != 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := f.Monitored(); n != 0 {
-		t.Errorf("factory monitors %d PeerConnections after Close", n)
+		t.Errorf("factory monitors %d PeerConnections 5 s after Close", n)
 	}
 	g := settle(t, baseG)
 	closed := liveHeap()
