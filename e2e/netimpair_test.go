@@ -385,10 +385,16 @@ func TestNetDelayRTT(t *testing.T) {
 			rtt := time.Duration(*ri.RoundTripTime * float64(time.Second))
 			avg := time.Duration(*ri.TotalRoundTripTime / float64(*ri.RoundTripTimeMeasurements) * float64(time.Second))
 			t.Logf("%s %s: roundTripTime %v, average %v over %d samples", side.name, kind, rtt, avg, *ri.RoundTripTimeMeasurements)
-			for what, v := range map[string]time.Duration{"roundTripTime": rtt, "average": avg} {
-				if v < delay-5*time.Millisecond || v > delay+5*time.Millisecond {
-					t.Errorf("%s %s: %s %v, want %v ± 5ms", side.name, kind, what, v, delay)
-				}
+			if rtt < delay-5*time.Millisecond || rtt > delay+5*time.Millisecond {
+				t.Errorf("%s %s: roundTripTime %v, want %v ± 5ms", side.name, kind, rtt, delay)
+			}
+			// On a loaded machine the delayer itself can hold a packet
+			// longer than asked (it says how long: MaxHeld). One sample
+			// may carry that excess, so the average may by 1/n of it.
+			n := time.Duration(*ri.RoundTripTimeMeasurements)
+			slack := max(st.MaxHeld-delay, 0) / n
+			if avg < delay-5*time.Millisecond || avg > delay+5*time.Millisecond+slack {
+				t.Errorf("%s %s: average %v, want %v ± 5ms (+%v the delayer overheld)", side.name, kind, avg, delay, slack)
 			}
 		}
 	}
