@@ -38,7 +38,7 @@ func (t *table) print(pair *peers.Pair) error {
 				dscp: perDSCP(o.PerDSCPPacketsSent), dscpRate: "-"}
 			if d, ok := iv.Outbound[o.ID]; ok {
 				x.rate = kbps(d.Bitrate)
-				x.dscpRate = perDSCPRate(d.PerDSCPPacketRate)
+				x.dscpRate = perDSCP(d.PerDSCPPacketRate)
 			}
 			if o.RemoteID != nil {
 				if ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID); ok {
@@ -59,7 +59,7 @@ func (t *table) print(pair *peers.Pair) error {
 				dscp: perDSCP(in.PerDSCPPacketsReceived), dscpRate: "-"}
 			if d, ok := iv.Inbound[in.ID]; ok {
 				x.rate = kbps(d.Bitrate)
-				x.dscpRate = perDSCPRate(d.PerDSCPPacketRate)
+				x.dscpRate = perDSCP(d.PerDSCPPacketRate)
 				if d.FractionLost != nil {
 					x.loss = fmt.Sprintf("%.1f", *d.FractionLost*100)
 				}
@@ -91,25 +91,15 @@ type row struct {
 	dscp, dscpRate                string
 }
 
-// perDSCP formats a per-DSCP record as "EF=150 AF42=16", in DSCP order.
-func perDSCP(m map[string]uint64) string {
+// perDSCP formats a per-DSCP record (counts or rates) as "EF=150 AF42=16",
+// in DSCP order.
+func perDSCP[V uint64 | float64](m map[string]V) string {
 	if len(m) == 0 {
 		return "-"
 	}
 	var parts []string
 	for _, k := range dscpKeys(m) {
-		parts = append(parts, fmt.Sprintf("%s=%d", dscpName(k), m[k]))
-	}
-	return strings.Join(parts, " ")
-}
-
-func perDSCPRate(m map[string]float64) string {
-	if len(m) == 0 {
-		return "-"
-	}
-	var parts []string
-	for _, k := range dscpKeys(m) {
-		parts = append(parts, fmt.Sprintf("%s=%.0f", dscpName(k), m[k]))
+		parts = append(parts, fmt.Sprintf("%s=%.0f", dscpName(k), float64(m[k])))
 	}
 	return strings.Join(parts, " ")
 }
