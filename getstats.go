@@ -46,8 +46,7 @@ func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 	pruneDangling(r)
 
 	i.syncWithReceivers(pc)
-	i.syncSenders(pc)
-	mids := transceiverMids(pc)
+	mids := i.syncTransceivers(pc)
 	i.snapshotRTP(r, now, conv, mids)
 	return r, nil
 }
@@ -233,21 +232,30 @@ func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
 	}
 }
 
-// transceiverMids maps SSRCs to the mid of their transceiver, for streams
-// whose packets do not carry the sdes:mid extension.
-func transceiverMids(pc *webrtc.PeerConnection) map[uint32]string {
+// syncTransceivers maps SSRCs to the mid of their transceiver, for streams
+// whose packets do not carry the sdes:mid extension, and tells the DSCP
+// marker which track each outgoing SSRC carries (see WithDSCP). pion's
+// GetParameters is costly, so it is read once per sender for both.
+func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]string {
+	m := i.factory.marker
 	mids := map[uint32]string{}
 	for _, tr := range pc.GetTransceivers() {
 		mid := tr.Mid()
-		if mid == "" {
-			continue
-		}
-		if s := tr.Sender(); s != nil {
+		if s := tr.Sender(); s != nil && (mid != "" || m != nil) {
+			var trackID string
+			if t := s.Track(); t != nil {
+				trackID = t.ID()
+			}
 			for _, e := range s.GetParameters().Encodings {
-				mids[uint32(e.SSRC)] = mid
+				if mid != "" {
+					mids[uint32(e.SSRC)] = mid
+				}
+				if m != nil && trackID != "" {
+					m.AssignTrack(uint32(e.SSRC), trackID) // RTX and FEC follow their primary
+				}
 			}
 		}
-		if r := tr.Receiver(); r != nil {
+		if r := tr.Receiver(); r != nil && mid != "" {
 			for _, t := range r.Tracks() {
 				if t != nil {
 					mids[uint32(t.SSRC())] = mid

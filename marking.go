@@ -6,7 +6,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/payload"
 )
@@ -176,23 +175,4 @@ func senderSSRC(p rtcp.Packet) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(b[4])<<24 | uint32(b[5])<<16 | uint32(b[6])<<8 | uint32(b[7]), true
-}
-
-// syncSenders tells the marker which track each outgoing SSRC carries, for
-// per-track priorities. SSRCs exist from AddTrack on, before their streams
-// are bound, so calling this early marks even the first packet right.
-func (i *Interceptor) syncSenders(pc *webrtc.PeerConnection) {
-	m := i.factory.marker
-	if m == nil {
-		return
-	}
-	for _, s := range pc.GetSenders() {
-		t := s.Track()
-		if t == nil {
-			continue
-		}
-		for _, e := range s.GetParameters().Encodings {
-			m.AssignTrack(uint32(e.SSRC), t.ID()) // RTX and FEC follow their primary
-		}
-	}
 }

@@ -87,7 +87,7 @@ func (n *Net) Dial(network, address string) (net.Conn, error) {
 	case *net.UDPConn:
 		return n.m.wrapUDP(cc), nil
 	case *net.TCPConn:
-		n.m.markTCP(cc)
+		n.m.MarkTCP(cc)
 	}
 	return c, nil
 }
@@ -99,7 +99,7 @@ func (n *Net) DialTCP(network string, laddr, raddr *net.TCPAddr) (transport.TCPC
 		return nil, err
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
-		n.m.markTCP(tc)
+		n.m.MarkTCP(tc)
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package dscp
 import (
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/pion/logging"
 )
@@ -81,18 +82,10 @@ func (s *settings) finish() *settings {
 
 func (s *settings) clone() *settings {
 	c := *s
-	c.trackPriority = cloneMap(s.trackPriority)
-	c.nonInteractive = cloneMap(s.nonInteractive)
-	c.dataPriority = cloneMap(s.dataPriority)
+	c.trackPriority = maps.Clone(s.trackPriority)
+	c.nonInteractive = maps.Clone(s.nonInteractive)
+	c.dataPriority = maps.Clone(s.dataPriority)
 	return &c
-}
-
-func cloneMap[K comparable, V any](m map[K]V) map[K]V {
-	c := make(map[K]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 // cell returns the Table 1 cell of an RTP stream.

@@ -6,11 +6,16 @@ import (
 	"github.com/pion/transport/v4"
 )
 
-// markTCP gives a TCP connection its one DSCP. A TCP connection multiplexes
+// MarkTCP gives a TCP connection its one DSCP; Net does it for the
+// connections it makes, and an application calls it for its own (for
+// example under an ice.TCPMux). A TCP connection multiplexes
 // every flow of its 5-tuple into one byte stream, so RFC 8837 §5 asks for a
 // single value: that of the highest priority among the flows (see
 // TCPCodePoint), set when the connection is made.
-func (m *Marker) markTCP(c *net.TCPConn) {
+func (m *Marker) MarkTCP(c *net.TCPConn) {
+	if m == nil || c == nil {
+		return
+	}
 	s := m.cfg.Load()
 	if !s.marking || !markingSupported {
 		return
@@ -29,10 +34,6 @@ func (m *Marker) markTCP(c *net.TCPConn) {
 	}
 }
 
-// MarkTCP sets the DSCP of a TCP connection that the application made
-// itself (for example under an ice.TCPMux).
-func (m *Marker) MarkTCP(c *net.TCPConn) { m.markTCP(c) }
-
 type tcpListener struct {
 	transport.TCPListener
 	m *Marker
@@ -41,7 +42,7 @@ type tcpListener struct {
 func (l *tcpListener) Accept() (net.Conn, error) {
 	c, err := l.TCPListener.Accept()
 	if tc, ok := c.(*net.TCPConn); ok && err == nil {
-		l.m.markTCP(tc)
+		l.m.MarkTCP(tc)
 	}
 	return c, err
 }
@@ -49,7 +50,7 @@ func (l *tcpListener) Accept() (net.Conn, error) {
 func (l *tcpListener) AcceptTCP() (transport.TCPConn, error) {
 	c, err := l.TCPListener.AcceptTCP()
 	if tc, ok := c.(*net.TCPConn); ok && err == nil {
-		l.m.markTCP(tc)
+		l.m.MarkTCP(tc)
 	}
 	return c, err
 }
