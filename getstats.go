@@ -40,7 +40,10 @@ func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 		return nil, ErrPeerConnectionClosed
 	}
 	now := i.clock.Now()
-	r := report.Report{}
+	i.mu.RLock()
+	streams := len(i.outbound) + len(i.inbound)
+	i.mu.RUnlock()
+	r := make(report.Report, len(pionReport)+2*streams) // each stream and its remote view
 	conv := newPionConverter(i, pc, pionReport, now)
 	conv.convert(r)
 	pruneDangling(r)
@@ -234,25 +237,39 @@ func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
 
 // syncTransceivers maps SSRCs to the mid of their transceiver, for streams
 // whose packets do not carry the sdes:mid extension, and tells the DSCP
-// marker which track each outgoing SSRC carries (see WithDSCP). pion's
-// GetParameters is costly, so it is read once per sender for both.
+// marker which track each outgoing SSRC carries (see WithDSCP).
+//
+// A sender's SSRCs come from pion's GetParameters, which rebuilds the codec
+// list each call (most of GetStats' time with many senders). They are
+// fixed once pion has started the sender (AddEncoding refuses after that),
+// which it does before binding its streams, so a sender is asked once after
+// all of its SSRCs are bound and remembered until it leaves pc.
 func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]string {
 	m := i.factory.marker
-	mids := map[uint32]string{}
-	for _, tr := range pc.GetTransceivers() {
+	trs := pc.GetTransceivers()
+	mids := make(map[uint32]string, 2*len(trs))
+
+	i.senders.Lock()
+	defer i.senders.Unlock()
+	i.senders.gen++
+	for _, tr := range trs {
 		mid := tr.Mid()
 		if s := tr.Sender(); s != nil && (mid != "" || m != nil) {
+			c := i.senderInfoLocked(s)
 			var trackID string
 			if t := s.Track(); t != nil {
 				trackID = t.ID()
 			}
-			for _, e := range s.GetParameters().Encodings {
+			for _, ssrc := range c.ssrcs {
 				if mid != "" {
-					mids[uint32(e.SSRC)] = mid
+					mids[ssrc] = mid
 				}
-				if m != nil && trackID != "" {
-					m.AssignTrack(uint32(e.SSRC), trackID) // RTX and FEC follow their primary
+				if m != nil && trackID != "" && trackID != c.trackID {
+					m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
 				}
+			}
+			if c.final {
+				c.trackID = trackID
 			}
 		}
 		if r := tr.Receiver(); r != nil && mid != "" {
@@ -263,7 +280,56 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]str
 			}
 		}
 	}
+	for s, c := range i.senders.byPtr {
+		if c.gen != i.senders.gen {
+			delete(i.senders.byPtr, s) // removed from pc
+		}
+	}
 	return mids
+}
+
+// senderCache remembers what syncTransceivers learnt of pion's senders.
+type senderCache struct {
+	sync.Mutex
+	byPtr map[*webrtc.RTPSender]*senderInfo
+	gen   uint64 // syncTransceivers calls, to find senders that left pc
+}
+
+type senderInfo struct {
+	ssrcs   []uint32 // primary SSRCs of the sender's encodings
+	final   bool     // all bound: ssrcs cannot change any more
+	trackID string   // last track given to the marker; only when final
+	gen     uint64
+}
+
+// senderInfoLocked returns s's SSRCs, asking pion again until they are final.
+func (i *Interceptor) senderInfoLocked(s *webrtc.RTPSender) *senderInfo {
+	if i.senders.byPtr == nil {
+		i.senders.byPtr = map[*webrtc.RTPSender]*senderInfo{}
+	}
+	c := i.senders.byPtr[s]
+	if c == nil {
+		c = &senderInfo{}
+		i.senders.byPtr[s] = c
+	}
+	c.gen = i.senders.gen
+	if c.final {
+		return c
+	}
+	c.ssrcs = c.ssrcs[:0]
+	for _, e := range s.GetParameters().Encodings {
+		c.ssrcs = append(c.ssrcs, uint32(e.SSRC))
+	}
+	i.mu.RLock()
+	bound := len(c.ssrcs) > 0
+	for _, ssrc := range c.ssrcs {
+		if _, ok := i.outbound[ssrc]; !ok {
+			bound = false
+		}
+	}
+	i.mu.RUnlock()
+	c.final = bound
+	return c
 }
 
 func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, mids map[uint32]string) {
@@ -329,15 +395,17 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 func (c *pionConverter) links(r report.Report, dir direction, ssrc uint32, pt uint8, hasPT bool,
 	info streamCodec, mids map[uint32]string) (mid, transportID, codecID *string) {
 	if m, ok := mids[ssrc]; ok {
-		mid = new(m)
-	}
-	if c.transportID != "" {
-		transportID = new(c.transportID)
-	}
-	if hasPT {
-		if id := c.codec(r, dir, pt, info); id != "" {
-			codecID = new(id)
+		if mid = c.midPtrs[m]; mid == nil {
+			mid = new(m)
+			if c.midPtrs == nil {
+				c.midPtrs = map[string]*string{}
+			}
+			c.midPtrs[m] = mid
 		}
+	}
+	transportID = c.transportIDPtr
+	if hasPT {
+		codecID = c.codecID(r, dir, pt, info)
 	}
 	return mid, transportID, codecID
 }
@@ -348,6 +416,24 @@ const (
 	dirSend direction = 'O'
 	dirRecv direction = 'I'
 )
+
+// codecID is codec's id as a pointer shared by the streams of one report,
+// or nil.
+func (c *pionConverter) codecID(r report.Report, dir direction, pt uint8, info streamCodec) *string {
+	k := codecKey{dir: dir, pt: pt, info: info}
+	if p, ok := c.codecIDs[k]; ok {
+		return p
+	}
+	var p *string
+	if id := c.codec(r, dir, pt, info); id != "" {
+		p = new(id)
+	}
+	if c.codecIDs == nil {
+		c.codecIDs = map[codecKey]*string{}
+	}
+	c.codecIDs[k] = p
+	return p
+}
 
 // codec returns the id of the codec object for payload type pt in direction
 // dir, adding the object to r, or "" when nothing honest can be said.

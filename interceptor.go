@@ -23,8 +23,14 @@ type Interceptor struct {
 	factory *Factory
 	pcID    string
 	clock   Clock
-	log     logging.LeveledLogger
-	ids     *idGen
+	// epoch is set when clock is the system clock: packet times are then
+	// epoch plus the monotonic time since, one clock read instead of two.
+	// Their wall part drifts from the real wall clock after a step, so
+	// collectors turn them into timestamps through the monotonic distance
+	// from a fresh Now at Snapshot (see collectors' wallMillis).
+	epoch time.Time
+	log   logging.LeveledLogger
+	ids   *idGen
 
 	// mu guards the maps below. It is taken at bind/unbind time, by the
 	// RTCP paths (read lock) and by GetStats to copy the stream lists;
@@ -47,6 +53,8 @@ type Interceptor struct {
 	// nextRefusalLog is when (clock, Unix ns) a refusal may be logged
 	// again: at most one line a minute per PeerConnection.
 	nextRefusalLog atomic.Int64
+
+	senders senderCache // what GetStats learnt of pion's senders
 
 	gate   statsGate  // GetStats calls in flight, and ClosePeerConnection
 	flight pionFlight // one call of pion's GetStats shared by concurrent callers
@@ -176,6 +184,7 @@ func newInterceptor(f *Factory, pcID string) *Interceptor {
 		factory:    f,
 		pcID:       pcID,
 		clock:      f.cfg.clock,
+		epoch:      packetEpoch(f.cfg.clock),
 		log:        f.cfg.loggerFactory.NewLogger("rtcstats"),
 		ids:        newIDGen(),
 		outbound:   map[uint32]*localStream{},
@@ -185,6 +194,24 @@ func newInterceptor(f *Factory, pcID string) *Interceptor {
 		drained:    map[any]bool{},
 		maxStreams: f.cfg.maxStreams,
 	}
+}
+
+// packetEpoch returns the reference for packetTime: a monotonic reading of
+// the system clock, or the zero time for an injected clock.
+func packetEpoch(c Clock) time.Time {
+	if _, ok := c.(systemClock); ok {
+		return time.Now()
+	}
+	return time.Time{}
+}
+
+// packetTime is the clock reading for one RTP packet. time.Now reads both
+// the wall and the monotonic clock; a packet needs only the monotonic one.
+func (i *Interceptor) packetTime() time.Time {
+	if i.epoch.IsZero() {
+		return i.clock.Now()
+	}
+	return i.epoch.Add(time.Since(i.epoch))
 }
 
 func kindOf(mimeType string) string {
@@ -254,7 +281,7 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		if !s.col.OnPacket(i.clock.Now(), h.SSRC, h.SequenceNumber, h.PayloadType, h.MarshalSize(), body, pad, mid) {
+		if !s.col.OnPacket(i.packetTime(), h.SSRC, h.SequenceNumber, h.PayloadType, h.MarshalSize(), body, pad, mid) {
 			i.badRTP(info.SSRC, nil)
 		}
 		return n, err
@@ -335,7 +362,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 			i.badRTP(ssrc, perr)
 			return n, attr, err
 		}
-		s.col.OnPacket(i.clock.Now(), &h, h.Extension(b[:n], s.midID))
+		s.col.OnPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID))
 		return n, attr, err
 	})
 }
@@ -374,7 +401,7 @@ func (i *Interceptor) bindRTX(info *interceptor.StreamInfo, reader interceptor.R
 			return n, attr, err // padding-only probe: carries no original packet
 		}
 		osn := uint16(b[h.HeaderLen])<<8 | uint16(b[h.HeaderLen+1])
-		primary.OnRTXPacket(i.clock.Now(), &h, osn)
+		primary.OnRTXPacket(i.packetTime(), &h, osn)
 		return n, attr, err
 	})
 }

@@ -29,6 +29,20 @@ type pionConverter struct {
 	codecs map[uint8]webrtc.CodecStats
 
 	transportID string
+
+	// Pointers shared by the RTP objects of one report (their members are
+	// read-only values), and codec ids already worked out: with many
+	// streams these were most of GetStats' allocations.
+	transportIDPtr *string
+	codecIDs       map[codecKey]*string
+	midPtrs        map[string]*string
+}
+
+// codecKey is what tells one codec object from another.
+type codecKey struct {
+	dir  direction
+	pt   uint8
+	info streamCodec
 }
 
 func newPionConverter(i *Interceptor, pc *webrtc.PeerConnection, in webrtc.StatsReport, now time.Time) *pionConverter {
@@ -40,6 +54,9 @@ func newPionConverter(i *Interceptor, pc *webrtc.PeerConnection, in webrtc.Stats
 		case webrtc.TransportStats:
 			c.transportID = v.ID
 		}
+	}
+	if c.transportID != "" {
+		c.transportIDPtr = new(c.transportID)
 	}
 	return c
 }

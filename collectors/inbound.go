@@ -168,44 +168,54 @@ type InboundSnapshot struct {
 // as A.1 leaves them out of both counts. RFC 3550's own counters (the RR's
 // cumulative lost) start again from zero at a restart instead.
 func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
+	b := new(inboundBox) // before the lock: packets need not wait for the allocator
+	v := &b.v
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	video := kindIsVideo(s.cfg.Kind)
-	in := &report.InboundRTPStreamStats{
+	in := &b.s
+	*in = report.InboundRTPStreamStats{
 		Base:                report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeInboundRTP, ID: s.cfg.ID},
 		SSRC:                s.cfg.SSRC,
 		Kind:                s.cfg.Kind,
-		PacketsReceived:     new(s.packetsReceived),
-		BytesReceived:       new(s.bytesReceived),
-		HeaderBytesReceived: new(s.headerBytesReceived),
-		PacketsLost:         new(s.seq.expected() - int64(s.packetsReceived)),
-		PacketsDuplicated:   new(s.packetsDuplicated),
-		NACKCount:           new(s.nackCount),
+		PacketsReceived:     v.uint64(s.packetsReceived),
+		BytesReceived:       v.uint64(s.bytesReceived),
+		HeaderBytesReceived: v.uint64(s.headerBytesReceived),
+		PacketsLost:         v.int64(s.seq.expected() - int64(s.packetsReceived)),
+		PacketsDuplicated:   v.uint64(s.packetsDuplicated),
+		NACKCount:           v.uint32(s.nackCount),
 		TrackIdentifier:     s.trackID,
 	}
 	if video {
-		in.FIRCount = new(s.firCount)
-		in.PLICount = new(s.pliCount)
+		in.FIRCount = v.uint32(s.firCount)
+		in.PLICount = v.uint32(s.pliCount)
 	}
 	if j, ok := s.jitter.seconds(s.cfg.ClockRate); ok {
-		in.Jitter = new(j)
+		in.Jitter = v.float64(j)
 	}
 	if !s.lastPacket.IsZero() {
-		in.LastPacketReceivedTimestamp = new(rtpx.UnixMillis(s.lastPacket))
+		in.LastPacketReceivedTimestamp = v.float64(wallMillis(now, s.lastPacket))
 	}
 	if s.mid != "" {
-		in.Mid = new(s.mid)
+		in.Mid = v.string(s.mid)
 	}
 	if s.rtxSSRC != 0 {
-		in.RTXSSRC = new(s.rtxSSRC)
-		in.RetransmittedPacketsReceived = new(s.rtxPackets)
-		in.RetransmittedBytesReceived = new(s.rtxBytes)
+		in.RTXSSRC = v.uint32(s.rtxSSRC)
+		in.RetransmittedPacketsReceived = v.uint64(s.rtxPackets)
+		in.RetransmittedBytesReceived = v.uint64(s.rtxBytes)
 	}
 	snap := InboundSnapshot{Inbound: in, PayloadType: s.payloadType, HasPayloadType: s.packetsReceived > 0}
 	if s.remote.reports > 0 {
-		in.RemoteID = new(s.cfg.RemoteID)
+		in.RemoteID = v.string(s.cfg.RemoteID)
 		snap.Remote = s.remote.snapshot(s.cfg)
 	}
 	return snap
+}
+
+// inboundBox is an inbound-rtp object with the storage for its members, so
+// that a snapshot allocates once.
+type inboundBox struct {
+	s report.InboundRTPStreamStats
+	v vals
 }

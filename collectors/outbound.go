@@ -239,39 +239,49 @@ type OutboundSnapshot struct {
 // Snapshot returns the stream's stats as of now. codecId and transportId are
 // left for the caller.
 func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
+	b := new(outboundBox) // before the lock: packets need not wait for the allocator
+	v := &b.v
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &report.OutboundRTPStreamStats{
+	out := &b.s
+	*out = report.OutboundRTPStreamStats{
 		Base:                     report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeOutboundRTP, ID: s.cfg.ID},
 		SSRC:                     s.cfg.SSRC,
 		Kind:                     s.cfg.Kind,
-		PacketsSent:              new(s.packetsSent),
-		BytesSent:                new(s.bytesSent),
-		HeaderBytesSent:          new(s.headerBytesSent),
-		RetransmittedPacketsSent: new(s.rtxPackets),
-		RetransmittedBytesSent:   new(s.rtxBytes),
-		NACKCount:                new(s.nackCount),
+		PacketsSent:              v.uint64(s.packetsSent),
+		BytesSent:                v.uint64(s.bytesSent),
+		HeaderBytesSent:          v.uint64(s.headerBytesSent),
+		RetransmittedPacketsSent: v.uint64(s.rtxPackets),
+		RetransmittedBytesSent:   v.uint64(s.rtxBytes),
+		NACKCount:                v.uint32(s.nackCount),
 	}
 	if kindIsVideo(s.cfg.Kind) {
-		out.FIRCount = new(s.firCount)
-		out.PLICount = new(s.pliCount)
+		out.FIRCount = v.uint32(s.firCount)
+		out.PLICount = v.uint32(s.pliCount)
 	}
 	if s.cfg.RTXSSRC != 0 {
-		out.RTXSSRC = new(s.cfg.RTXSSRC)
+		out.RTXSSRC = v.uint32(s.cfg.RTXSSRC)
 	}
 	if s.cfg.FECSSRC != 0 {
-		out.FECPacketsSent = new(uint32(s.fecPackets))
+		out.FECPacketsSent = v.uint32(uint32(s.fecPackets))
 	}
 	if !s.lastPacket.IsZero() {
-		out.LastPacketSentTimestamp = new(rtpx.UnixMillis(s.lastPacket))
+		out.LastPacketSentTimestamp = v.float64(wallMillis(now, s.lastPacket))
 	}
 	if s.mid != "" {
-		out.Mid = new(s.mid)
+		out.Mid = v.string(s.mid)
 	}
 	snap := OutboundSnapshot{Outbound: out, PayloadType: s.payloadType, HasPayloadType: s.started}
 	if s.remote.reports > 0 {
-		out.RemoteID = new(s.cfg.RemoteID)
+		out.RemoteID = v.string(s.cfg.RemoteID)
 		snap.Remote = s.remote.snapshot(s.cfg)
 	}
 	return snap
+}
+
+// outboundBox is an outbound-rtp object with the storage for its members,
+// so that a snapshot allocates once.
+type outboundBox struct {
+	s report.OutboundRTPStreamStats
+	v vals
 }

@@ -25,28 +25,38 @@ type remoteInbound struct {
 }
 
 func (r *remoteInbound) snapshot(cfg OutboundConfig) *report.RemoteInboundRTPStreamStats {
-	s := &report.RemoteInboundRTPStreamStats{
+	b := new(remoteInboundBox)
+	v := &b.v
+	s := &b.s
+	*s = report.RemoteInboundRTPStreamStats{
 		Base:            report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteInboundRTP, ID: cfg.RemoteID},
 		SSRC:            cfg.SSRC,
 		Kind:            cfg.Kind,
-		PacketsLost:     new(r.packetsLost),
-		FractionLost:    new(r.fractionLost),
-		LocalID:         new(cfg.ID),
-		ReportsReceived: new(r.reports),
+		PacketsLost:     v.int64(r.packetsLost),
+		FractionLost:    v.float64(r.fractionLost),
+		LocalID:         v.string(cfg.ID),
+		ReportsReceived: v.uint64(r.reports),
 		// roundTripTimeMeasurements and totalRoundTripTime are cumulative
 		// counters: 0 before the first sample. roundTripTime itself is
 		// absent until measured, as the spec requires.
-		RoundTripTimeMeasurements: new(r.rttCount),
-		TotalRoundTripTime:        new(r.totalRTT.Seconds()),
+		RoundTripTimeMeasurements: v.uint64(r.rttCount),
+		TotalRoundTripTime:        v.float64(r.totalRTT.Seconds()),
 	}
 	if cfg.ClockRate > 0 {
-		s.Jitter = new(float64(r.jitter) / float64(cfg.ClockRate))
+		s.Jitter = v.float64(float64(r.jitter) / float64(cfg.ClockRate))
 	}
 	if r.hasReceived {
-		s.PacketsReceived = new(r.packetsReceived)
+		s.PacketsReceived = v.uint64(r.packetsReceived)
 	}
 	if r.rttCount > 0 {
-		s.RoundTripTime = new(r.rtt.Seconds())
+		s.RoundTripTime = v.float64(r.rtt.Seconds())
 	}
 	return s
+}
+
+// remoteInboundBox is a RemoteInboundRTPStreamStats object with the storage for its members, so that a
+// snapshot allocates once.
+type remoteInboundBox struct {
+	s report.RemoteInboundRTPStreamStats
+	v vals
 }

@@ -43,19 +43,29 @@ func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, 
 }
 
 func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPStreamStats {
-	s := &report.RemoteOutboundRTPStreamStats{
+	b := new(remoteOutboundBox)
+	v := &b.v
+	s := &b.s
+	*s = report.RemoteOutboundRTPStreamStats{
 		Base:        report.Base{Timestamp: rtpx.UnixMillis(r.arrival), Type: report.TypeRemoteOutboundRTP, ID: cfg.RemoteID},
 		SSRC:        cfg.SSRC,
 		Kind:        cfg.Kind,
-		PacketsSent: new(r.packets),
-		BytesSent:   new(r.octets),
-		LocalID:     new(cfg.ID),
-		ReportsSent: new(r.reports),
+		PacketsSent: v.uint64(r.packets),
+		BytesSent:   v.uint64(r.octets),
+		LocalID:     v.string(cfg.ID),
+		ReportsSent: v.uint64(r.reports),
 	}
 	// RFC 3550 6.4.1 lets a sender without a wallclock send NTP 0 or the
 	// time since it started: that is not a time of day to report.
 	if ms := rtpx.NTPToUnixMillis(r.ntp); r.ntp>>32 != 0 && ms > 0 {
-		s.RemoteTimestamp = new(ms)
+		s.RemoteTimestamp = v.float64(ms)
 	}
 	return s
+}
+
+// remoteOutboundBox is a RemoteOutboundRTPStreamStats object with the storage for its members, so that a
+// snapshot allocates once.
+type remoteOutboundBox struct {
+	s report.RemoteOutboundRTPStreamStats
+	v vals
 }

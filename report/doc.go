@@ -25,6 +25,11 @@
 // to 0 and is written as 0. Kind-specific members (framesDecoded for video,
 // concealedSamples for audio, ...) must be left nil for the other kind.
 //
+// Treat a Report you are given as read-only: objects of one report may
+// share the storage of equal members (rtcstats' GetStats gives all RTP
+// streams of a transport one transportId string, for instance), so writing
+// through a member pointer can change other objects. Copy what you modify.
+//
 // Building and checking a report:
 //
 //	r := report.Report{}
