@@ -56,6 +56,12 @@ type Interceptor struct {
 
 	senders senderCache // what GetStats learnt of pion's senders
 
+	// WithRTCPXR: our RRTRs and the peer's, to answer (see xr.go).
+	rrtrLog     collectors.RRTRLog
+	rrtrAnswers collectors.RRTRAnswers
+	rrtrMu      sync.Mutex
+	lastRRTR    time.Time // guarded by rrtrMu
+
 	gate   statsGate  // GetStats calls in flight, and ClosePeerConnection
 	flight pionFlight // one call of pion's GetStats shared by concurrent callers
 }

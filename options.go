@@ -50,6 +50,7 @@ type config struct {
 	dscp          []dscp.Option
 	dscpOn        bool
 	maxStreams    int
+	xr            bool
 }
 
 // Option configures a Factory.
@@ -108,6 +109,22 @@ func WithMaxStreams(n int) Option {
 			return fmt.Errorf("%w: WithMaxStreams(%d): want 1..%d", ErrInvalidOption, n, MaxStreamsLimit)
 		}
 		c.maxStreams = n
+		return nil
+	}
+}
+
+// WithRTCPXR makes the interceptor take part in RFC 3611 receiver round
+// trips, so that remote-outbound-rtp objects get roundTripTime,
+// totalRoundTripTime and roundTripTimeMeasurements. It adds an Extended
+// Report with a Receiver Reference Time block to each Receiver Report that
+// pion sends, and answers the RRTR blocks the remote peer sends with its
+// reports about our streams by a DLRR block beside each of our Sender
+// Reports. Two peers that both use it measure round trips both ways; a
+// peer that sends no RRTR still gets answers to its own. Without it
+// rtcstats never changes the RTCP that passes.
+func WithRTCPXR() Option {
+	return func(c *config) error {
+		c.xr = true
 		return nil
 	}
 }

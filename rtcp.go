@@ -47,6 +47,9 @@ func (i *Interceptor) BindRTCPWriter(writer interceptor.RTCPWriter) interceptor.
 	}
 	return interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, a interceptor.Attributes) (int, error) {
 		now := i.clock.Now()
+		if i.factory.cfg.xr {
+			pkts = i.addXR(now, pkts)
+		}
 		i.markRTCP(pkts)
 		n, err := writer.Write(pkts, a)
 		if err == nil {
@@ -77,6 +80,8 @@ func (i *Interceptor) onIncomingRTCP(now time.Time, pkts []rtcp.Packet) {
 			ignored += i.onReportBlocksLocked(now, p.Reports)
 		case *rtcp.ReceiverReport:
 			ignored += i.onReportBlocksLocked(now, p.Reports)
+		case *rtcp.ExtendedReport:
+			ignored += i.onXRLocked(now, p)
 		case *rtcp.TransportLayerNack:
 			if s := i.outbound[p.MediaSSRC]; s != nil {
 				s.col.OnNACK()
@@ -137,6 +142,9 @@ func (i *Interceptor) onOutgoingRTCP(now time.Time, pkts []rtcp.Packet) {
 			if s := i.outbound[p.SSRC]; s != nil {
 				s.col.OnSenderReportSent(now, p.NTPTime)
 			}
+			i.reportsSentLocked(now, p.Reports)
+		case *rtcp.ReceiverReport:
+			i.reportsSentLocked(now, p.Reports)
 		case *rtcp.TransportLayerNack:
 			if s := i.inbound[p.MediaSSRC]; s != nil {
 				s.col.OnNACKSent()
@@ -151,6 +159,16 @@ func (i *Interceptor) onOutgoingRTCP(now time.Time, pkts []rtcp.Packet) {
 					s.col.OnFIRSent()
 				}
 			}
+		}
+	}
+}
+
+// reportsSentLocked notes the report blocks we sent about incoming streams
+// (averageRtcpInterval).
+func (i *Interceptor) reportsSentLocked(now time.Time, blocks []rtcp.ReceptionReport) {
+	for _, b := range blocks {
+		if s := i.inbound[b.SSRC]; s != nil {
+			s.col.OnReportSent(now)
 		}
 	}
 }

@@ -42,6 +42,8 @@ type Inbound struct {
 	rtxBytes   uint64
 	trackID    string
 	remote     remoteOutbound
+	xrStarted  bool         // an RRTR went out about this stream (see xr.go)
+	reportsOut rtcpInterval // our report blocks about this stream
 }
 
 // NewInbound creates the state for a received stream.
@@ -132,6 +134,14 @@ func (s *Inbound) SetTrackIdentifier(id string) {
 	s.mu.Unlock()
 }
 
+// OnReportSent notes that a report block about this stream left in an RTCP
+// report packet at now (averageRtcpInterval).
+func (s *Inbound) OnReportSent(now time.Time) {
+	s.mu.Lock()
+	s.reportsOut.sent(now)
+	s.mu.Unlock()
+}
+
 // OnSenderReport accounts an RTCP Sender Report sent by this stream's source.
 // It returns false, changing nothing, for a report older than the last one.
 func (s *Inbound) OnSenderReport(now time.Time, ntp uint64, packetCount, octetCount uint32) bool {
@@ -200,6 +210,9 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	if s.mid != "" {
 		in.Mid = v.string(s.mid)
 	}
+	if avg, ok := s.reportsOut.average(); ok {
+		in.AverageRTCPInterval = v.float64(avg)
+	}
 	if s.rtxSSRC != 0 {
 		in.RTXSSRC = v.uint32(s.rtxSSRC)
 		in.RetransmittedPacketsReceived = v.uint64(s.rtxPackets)
@@ -208,7 +221,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	snap := InboundSnapshot{Inbound: in, PayloadType: s.payloadType, HasPayloadType: s.packetsReceived > 0}
 	if s.remote.reports > 0 {
 		in.RemoteID = v.string(s.cfg.RemoteID)
-		snap.Remote = s.remote.snapshot(s.cfg)
+		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted)
 	}
 	return snap
 }

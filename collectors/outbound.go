@@ -51,6 +51,7 @@ type Outbound struct {
 
 	srSent [srHistoryLen]sentSR
 	srNext int
+	srIv   rtcpInterval // our Sender Reports (averageRtcpInterval)
 	remote remoteInbound
 }
 
@@ -139,6 +140,7 @@ func (s *Outbound) OnSenderReportSent(now time.Time, ntp uint64) {
 	s.mu.Lock()
 	s.srSent[s.srNext] = sentSR{lsr: rtpx.CompactNTP(ntp), at: now}
 	s.srNext = (s.srNext + 1) % srHistoryLen
+	s.srIv.sent(now)
 	s.mu.Unlock()
 }
 
@@ -270,6 +272,9 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	}
 	if s.mid != "" {
 		out.Mid = v.string(s.mid)
+	}
+	if avg, ok := s.srIv.average(); ok {
+		out.AverageRTCPInterval = v.float64(avg)
 	}
 	snap := OutboundSnapshot{Outbound: out, PayloadType: s.payloadType, HasPayloadType: s.started}
 	if s.remote.reports > 0 {

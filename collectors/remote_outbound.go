@@ -17,6 +17,11 @@ type remoteOutbound struct {
 	lastPackets, lastOctets uint32
 	packets, octets         uint64
 	reports                 uint64
+	// Round trips from the DLRR blocks answering our RRTRs (see xr.go).
+	rtt      time.Duration
+	rttValid bool // the latest SR carried a usable DLRR
+	totalRTT time.Duration
+	rttCount uint64
 }
 
 func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, octetCount uint32) bool {
@@ -39,10 +44,11 @@ func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, 
 	r.ntp = ntp
 	r.arrival = now
 	r.reports++
+	r.rttValid = false // until a DLRR answers in this SR's compound packet
 	return true
 }
 
-func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPStreamStats {
+func (r *remoteOutbound) snapshot(cfg InboundConfig, xr bool) *report.RemoteOutboundRTPStreamStats {
 	b := new(remoteOutboundBox)
 	v := &b.v
 	s := &b.s
@@ -59,6 +65,15 @@ func (r *remoteOutbound) snapshot(cfg InboundConfig) *report.RemoteOutboundRTPSt
 	// time since it started: that is not a time of day to report.
 	if ms := rtpx.NTPToUnixMillis(r.ntp); r.ntp>>32 != 0 && ms > 0 {
 		s.RemoteTimestamp = v.float64(ms)
+	}
+	// The round-trip counters exist once we ask for round trips (our
+	// RRTRs); roundTripTime only while the latest SR answered one.
+	if xr {
+		s.TotalRoundTripTime = v.float64(r.totalRTT.Seconds())
+		s.RoundTripTimeMeasurements = v.uint64(r.rttCount)
+	}
+	if r.rttValid {
+		s.RoundTripTime = v.float64(r.rtt.Seconds())
 	}
 	return s
 }

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
 
+	"github.com/rtcstats/rtcstats"
 	"github.com/rtcstats/rtcstats/internal/impairnet"
 	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/report"
@@ -102,16 +104,45 @@ func TestImpairedLossIsExact(t *testing.T) {
 
 // The offerer's outgoing packets (RTP and RTCP) are delayed by 30 ms. Both
 // peers' RTT crosses that path exactly once, so both must measure 30 ms
-// within 5 ms.
+// within 5 ms: from their SRs (remote-inbound-rtp) and, with WithRTCPXR on
+// both, from the DLRR answers to their RRTRs (remote-outbound-rtp).
+// Without WithRTCPXR remote-outbound-rtp has no round-trip members.
 func TestImpairedRTT(t *testing.T) {
+	for _, xr := range []bool{false, true} {
+		t.Run(fmt.Sprintf("xr=%v", xr), func(t *testing.T) { testImpairedRTT(t, xr) })
+	}
+}
+
+func testImpairedRTT(t *testing.T, xr bool) {
 	const delay = 30 * time.Millisecond
 	inet, err := impairnet.New(impairnet.WithDelayClasses(impairnet.ClassRTP, impairnet.ClassRTCP))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, off, ans, _, _ := call(t, peers.Config{OffererNet: inet}, 4*time.Second, func(*peers.Pair) {
+	cfg := peers.Config{OffererNet: inet}
+	if xr {
+		cfg.FactoryOptions = []rtcstats.Option{rtcstats.WithRTCPXR()}
+	}
+	_, off, ans, _, _ := call(t, cfg, 4*time.Second, func(*peers.Pair) {
 		inet.SetDelay(delay)
 	})
+	check := func(what string, rtt, total *float64, n *uint64) {
+		t.Helper()
+		if rtt == nil || total == nil || n == nil || *n == 0 {
+			t.Errorf("%s: no roundTripTime", what)
+			return
+		}
+		got := time.Duration(*rtt * float64(time.Second))
+		avg := *total / float64(*n)
+		t.Logf("%s: roundTripTime %v, average %.4f s over %d samples", what, got, avg, *n)
+		if math.Abs(float64(got-delay)) > float64(5*time.Millisecond) {
+			t.Errorf("%s: roundTripTime %v, want %v ± 5ms", what, got, delay)
+		}
+		// Every sample, not just the last, was on the delayed path.
+		if math.Abs(avg-delay.Seconds()) > 0.005 {
+			t.Errorf("%s: average RTT %.4f s over %d samples", what, avg, *n)
+		}
+	}
 	for _, side := range []struct {
 		name string
 		r    report.Report
@@ -119,21 +150,26 @@ func TestImpairedRTT(t *testing.T) {
 		name, r := side.name, side.r
 		for _, kind := range []string{"audio", "video"} {
 			ri := remoteInbound(t, r, outbound(t, r, kind))
-			if ri.RoundTripTime == nil {
-				t.Errorf("%s %s: no roundTripTime", name, kind)
-				continue
-			}
-			got := time.Duration(*ri.RoundTripTime * float64(time.Second))
-			if math.Abs(float64(got-delay)) > float64(5*time.Millisecond) {
-				t.Errorf("%s %s: roundTripTime %v, want %v ± 5ms", name, kind, got, delay)
-			}
-			// Every sample, not just the last, was on the delayed path.
-			avg := *ri.TotalRoundTripTime / float64(*ri.RoundTripTimeMeasurements)
-			if math.Abs(avg-delay.Seconds()) > 0.005 {
-				t.Errorf("%s %s: average RTT %.4f s over %d samples", name, kind, avg, *ri.RoundTripTimeMeasurements)
+			check(name+" "+kind+" remote-inbound", ri.RoundTripTime, ri.TotalRoundTripTime, ri.RoundTripTimeMeasurements)
+			for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
+				if in.Kind != kind {
+					continue
+				}
+				ro := remoteOutbound(t, r, in)
+				what := name + " " + kind + " remote-outbound"
+				if !xr {
+					if ro.RoundTripTime != nil || ro.TotalRoundTripTime != nil || ro.RoundTripTimeMeasurements != nil {
+						t.Errorf("%s: round-trip members without WithRTCPXR: %v %v %v", what,
+							deref(ro.RoundTripTime), deref(ro.TotalRoundTripTime), deref(ro.RoundTripTimeMeasurements))
+					}
+					continue
+				}
+				check(what, ro.RoundTripTime, ro.TotalRoundTripTime, ro.RoundTripTimeMeasurements)
 			}
 		}
 	}
+	noViolations(t, "offerer", off)
+	noViolations(t, "answerer", ans)
 }
 
 func deref[T any](p *T) any {
