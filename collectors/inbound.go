@@ -26,6 +26,7 @@ type Inbound struct {
 	mu                  sync.Mutex
 	seq                 seqTracker
 	jitter              jitterEstimator
+	burst               BurstLoss
 	packetsReceived     uint64
 	bytesReceived       uint64
 	headerBytesReceived uint64
@@ -72,9 +73,14 @@ func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
 	switch s.seq.receive(h.Sequence, true) {
 	case seqInOrder:
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+		s.burst.Receive(now, h.Sequence)
 	case seqRestart:
 		s.jitter.rebase()
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+		s.burst.Restart()
+		s.burst.Receive(now, h.Sequence)
+	case seqLate:
+		s.burst.Receive(now, h.Sequence)
 	case seqDuplicate:
 		s.packetsDuplicated++
 	}
@@ -112,8 +118,11 @@ func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
 	s.rtxPackets++
 	s.rtxBytes += uint64(payload)
 	s.lastPacket = now
-	if s.seq.receive(osn, false) == seqDuplicate {
+	switch s.seq.receive(osn, false) {
+	case seqDuplicate:
 		s.packetsDuplicated++
+	case seqLate:
+		s.burst.Receive(now, osn) // a repair: not lost after all
 	}
 	s.mu.Unlock()
 }
@@ -209,6 +218,17 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	}
 	if s.mid != "" {
 		in.Mid = v.string(s.mid)
+	}
+	if s.packetsReceived > 0 {
+		// RFC 3611 bursts with Gmin 16 (see BurstLoss); the rates once a
+		// sequence number has been decided.
+		b := s.burst.Snapshot(now)
+		in.BurstPacketsLost = v.uint64(b.BurstPacketsLost)
+		in.BurstLossCount = v.uint32(b.BurstLossCount)
+		if b.Expected > 0 {
+			in.BurstLossRate = v.float64(b.BurstLossRate)
+			in.GapLossRate = v.float64(b.GapLossRate)
+		}
 	}
 	if avg, ok := s.reportsOut.average(); ok {
 		in.AverageRTCPInterval = v.float64(avg)

@@ -69,6 +69,16 @@ func TestImpairedLossIsExact(t *testing.T) {
 		t.Errorf("audio remote-inbound lost %d received %d, want 15 and %d", *ari.PacketsLost, *ari.PacketsReceived, *ai.PacketsReceived)
 	}
 
+	// Bursts (RFC 3611, Gmin 16), by hand from the rule: the 15 audio drops
+	// are 10 apart, 9 received between each, fewer than Gmin, so they are
+	// one burst from the first drop to the last: 14×10+1 = 141 expected,
+	// 15 lost, and no loss in the gaps.
+	if ai.BurstLossCount == nil || *ai.BurstLossCount != 1 || *ai.BurstPacketsLost != 15 ||
+		math.Abs(*ai.BurstLossRate-15.0/141) > 1e-12 || *ai.GapLossRate != 0 {
+		t.Errorf("audio bursts: count %v lost %v rate %v gap rate %v, want 1, 15, 15/141, 0",
+			deref(ai.BurstLossCount), deref(ai.BurstPacketsLost), deref(ai.BurstLossRate), deref(ai.GapLossRate))
+	}
+
 	// Video: every drop was NACKed and repaired over RTX.
 	vo := outbound(t, off, "video")
 	vi := inboundBySSRC(t, ans, videoSSRC)
@@ -93,6 +103,11 @@ func TestImpairedLossIsExact(t *testing.T) {
 	}
 	if vo.RTXSSRC == nil || vi.RTXSSRC == nil || *vo.RTXSSRC != *vi.RTXSSRC {
 		t.Errorf("rtxSsrc %v vs %v", vo.RTXSSRC, vi.RTXSSRC)
+	}
+	// Repaired in time, a drop is no loss for the burst metrics either.
+	if vi.BurstLossCount == nil || *vi.BurstLossCount != 0 || *vi.BurstPacketsLost != 0 || *vi.GapLossRate != 0 {
+		t.Errorf("video bursts after RTX repair: count %v lost %v gap rate %v, want 0",
+			deref(vi.BurstLossCount), deref(vi.BurstPacketsLost), deref(vi.GapLossRate))
 	}
 	// NACKs: the receiver counts what it sent, the sender what it got.
 	if *vi.NACKCount == 0 || *vi.NACKCount != *vo.NACKCount {

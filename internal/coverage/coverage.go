@@ -101,7 +101,9 @@ func Table() []Type {
 	set(in, Entry{Status: No, Why: playout}, "playoutId")
 	set(in, Entry{Status: No, Why: "pion's receivers do not bind a FlexFEC stream, so its packets never reach an interceptor"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
 	set(in, Entry{Status: No, Why: "SRTP failures are dropped by pion's srtp session before any interceptor"}, "packetsFailedDecryption")
-	set(in, Entry{Status: Planned, Why: issue4}, "frameWidth frameHeight framesPerSecond framesReceived framesAssembledFromMultiplePackets totalAssemblyTime audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag burstPacketsLost burstLossCount burstLossRate gapLossRate")
+	set(in, Entry{Status: Planned, Why: issue4}, "frameWidth frameHeight framesPerSecond framesReceived framesAssembledFromMultiplePackets totalAssemblyTime audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag")
+	set(in, Entry{Status: Measured, Why: "RFC 3611 4.7.2 bursts with Gmin 16 on the received sequence; a missing number is lost 1 s after a later one arrived (a late or RTX copy before that repairs it), so they lag by up to 1 s"}, "burstPacketsLost burstLossCount")
+	set(in, Entry{Status: Measured, When: "once a sequence number has been decided (up to 1 s after the first packet)", Why: "lost / expected within bursts, and within gaps (RFC 7004 A (a), (b), as fractions)"}, "burstLossRate gapLossRate")
 	set(in, Entry{Status: Measured, When: "after our second report about the stream", Why: "mean time between the RTCP reports (pion's RR or SR blocks) we send about it; pion's reports carry no SDES, see README"}, "averageRtcpInterval")
 	set(in, Entry{Status: Measured, When: dscpWhen, Why: "counted at the socket per received datagram, RTX folded in"}, "perDscpPacketsReceived")
 

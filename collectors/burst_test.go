@@ -1,0 +1,318 @@
+package collectors
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+var burstT0 = time.Unix(1_700_000_000, 0)
+
+// sendInOrder delivers sequence numbers first..first+n-1 (wrapping), one
+// every 20 ms from start, except those in lost (offsets from first).
+func sendInOrder(b *BurstLoss, start time.Time, first uint16, n int, lost ...int) time.Time {
+	at := start
+	for i := range n {
+		at = start.Add(time.Duration(i) * 20 * time.Millisecond)
+		if !slices.Contains(lost, i) {
+			b.Receive(at, first+uint16(i))
+		}
+	}
+	return at
+}
+
+func checkBurst(t *testing.T, got, want BurstSnapshot) {
+	t.Helper()
+	if got.Expected != want.Expected || got.Lost != want.Lost || got.BurstPacketsLost != want.BurstPacketsLost ||
+		got.BurstLossCount != want.BurstLossCount || got.Pending != want.Pending || got.TooLate != want.TooLate ||
+		!levelNear(got.BurstLossRate, want.BurstLossRate) || !levelNear(got.GapLossRate, want.GapLossRate) {
+		t.Fatalf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// 100 packets, lost: 10 11 12 | 30 | 50 55 60 | 80.
+//
+//	10-12: a cluster; the next loss (30) is 17 received later (13..29),
+//	       >= Gmin, so it closed: burst 1, 3 lost of 3 expected.
+//	30:    19 received before the next loss (31..49): a lone loss, in a gap.
+//	50, 55, 60: 4 received between each (< 16): one cluster 50..60, then
+//	       19 received (61..79): burst 2, 3 lost of 11 expected.
+//	80:    19 received after it (81..99): in a gap.
+//
+// burstLossCount 2, burstPacketsLost 6, burstLossRate 6/14; the gaps hold
+// 100-14 = 86 expected with 2 lost: gapLossRate 2/86.
+func TestBurstWorkedExample(t *testing.T) {
+	var b BurstLoss
+	last := sendInOrder(&b, burstT0, 1000, 100, 10, 11, 12, 30, 50, 55, 60, 80)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 100, Lost: 8, BurstPacketsLost: 6, BurstLossCount: 2,
+		BurstLossRate: 6.0 / 14, GapLossRate: 2.0 / 86,
+	})
+}
+
+// The Gmin boundary. Losses 20 and 36 have 15 received between (21..35):
+// one burst, 2 lost of 17 expected (20..36). Losses 60 and 77 have 16
+// received between (61..76): two isolated losses. Of 100, the gaps hold
+// 83 expected and 2 lost.
+func TestBurstGminBoundary(t *testing.T) {
+	var b BurstLoss
+	last := sendInOrder(&b, burstT0, 0, 100, 20, 36, 60, 77)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 100, Lost: 4, BurstPacketsLost: 2, BurstLossCount: 1,
+		BurstLossRate: 2.0 / 17, GapLossRate: 2.0 / 83,
+	})
+}
+
+// Reordering is not loss: 0..40 with 21 and 22 swapped, 30 arriving after
+// 35, and 10 duplicated. Nothing lost; 41 expected, rates 0.
+func TestBurstReorderingIsNotLoss(t *testing.T) {
+	var b BurstLoss
+	order := []uint16{}
+	for s := range uint16(41) {
+		switch s {
+		case 21:
+			order = append(order, 22, 21)
+		case 22, 30:
+		case 35:
+			order = append(order, 35, 30)
+		case 11:
+			order = append(order, 11, 10)
+		default:
+			order = append(order, s)
+		}
+	}
+	at := burstT0
+	for _, s := range order {
+		at = at.Add(20 * time.Millisecond)
+		b.Receive(at, 50000+s)
+	}
+	checkBurst(t, b.Snapshot(at.Add(BurstHold)), BurstSnapshot{Expected: 41})
+}
+
+// A packet later than BurstHold stays lost. 0..39 every 20 ms without 5.
+// Packet 6 (at 120 ms) made 5 due; at 900 ms it still waits: 0..4 are
+// decided, 35 numbers pending. At 1200 ms (past 120+1000) it is lost: 40
+// expected, one loss with 34 received after it, in a gap (the stream is
+// taken to be preceded by Gmin received): gapLossRate 1/40. When 5 arrives
+// at 1300 ms it is counted as too late and changes nothing.
+func TestBurstLateBeyondHold(t *testing.T) {
+	var b BurstLoss
+	sendInOrder(&b, burstT0, 7, 40, 5)
+	checkBurst(t, b.Snapshot(burstT0.Add(900*time.Millisecond)), BurstSnapshot{Expected: 5, Pending: 35})
+	want := BurstSnapshot{Expected: 40, Lost: 1, GapLossRate: 1.0 / 40}
+	checkBurst(t, b.Snapshot(burstT0.Add(1200*time.Millisecond)), want)
+	b.Receive(burstT0.Add(1300*time.Millisecond), 12)
+	want.TooLate = 1
+	checkBurst(t, b.Snapshot(burstT0.Add(1400*time.Millisecond)), want)
+}
+
+// Across the 16-bit wrap: 65530..65535, 0..20 with 65534, 65535, 0 lost:
+// one burst of 3 lost of 3; 27 expected, the 24 in the gap all received.
+func TestBurstAcrossWrap(t *testing.T) {
+	var b BurstLoss
+	last := sendInOrder(&b, burstT0, 65530, 27, 4, 5, 6)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 27, Lost: 3, BurstPacketsLost: 3, BurstLossCount: 1, BurstLossRate: 1,
+	})
+}
+
+// A jump of 1000 (0..9, then 1010..1029) is 1000 consecutive losses: one
+// burst of 1000 of 1000, decided in bulk as it overflows the window.
+func TestBurstLongOutage(t *testing.T) {
+	var b BurstLoss
+	sendInOrder(&b, burstT0, 0, 10)
+	last := sendInOrder(&b, burstT0.Add(time.Second), 1010, 20)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 1030, Lost: 1000, BurstPacketsLost: 1000, BurstLossCount: 1, BurstLossRate: 1,
+	})
+}
+
+// With no time passing, a missing number is decided when it falls
+// burstWindow (512) behind: 600 packets at one instant without 3. Before
+// 515 arrives, 3 blocks everything after it (3 decided, 0..2); after all
+// 600, 3 is lost and everything is decided.
+func TestBurstWindowOverflow(t *testing.T) {
+	var b BurstLoss
+	for s := range uint16(600) {
+		if s == 3 {
+			continue
+		}
+		b.Receive(burstT0, s)
+		if s == 514 {
+			checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 3, Pending: 512})
+		}
+	}
+	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600})
+	b.Receive(burstT0, 3)
+	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600, TooLate: 1})
+}
+
+// A restart decides the old numbering at once: 0..9 without 8 gives a lone
+// loss (9 received after it, and the old numbering is taken as followed by
+// Gmin received). The new numbering 40000..40019 loses 40005 and 40006: a
+// burst of 2 of 2. 30 expected, 3 lost; the gaps hold 28 with 1 lost.
+func TestBurstRestart(t *testing.T) {
+	var b BurstLoss
+	sendInOrder(&b, burstT0, 0, 10, 8)
+	b.Restart()
+	last := sendInOrder(&b, burstT0.Add(time.Second), 40000, 20, 5, 6)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 30, Lost: 3, BurstPacketsLost: 2, BurstLossCount: 1, BurstLossRate: 1, GapLossRate: 1.0 / 28,
+	})
+}
+
+// An open cluster is judged as if it ended at the snapshot, and grows
+// later without the counters going back. Losses 10 and 12, then 13..20
+// received: burst 10..12, 2 of 3. Then 25 lost (4 received since 12 <
+// Gmin, same cluster) and 26..60 received: burst 10..25, 3 of 16.
+func TestBurstOpenCluster(t *testing.T) {
+	var b BurstLoss
+	last := sendInOrder(&b, burstT0, 0, 21, 10, 12)
+	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+		Expected: 21, Lost: 2, BurstPacketsLost: 2, BurstLossCount: 1, BurstLossRate: 2.0 / 3, GapLossRate: 0,
+	})
+	at := last.Add(BurstHold)
+	for s := uint16(21); s <= 60; s++ {
+		at = at.Add(20 * time.Millisecond)
+		if s != 25 {
+			b.Receive(at, s)
+		}
+	}
+	checkBurst(t, b.Snapshot(at.Add(BurstHold)), BurstSnapshot{
+		Expected: 61, Lost: 3, BurstPacketsLost: 3, BurstLossCount: 1, BurstLossRate: 3.0 / 16, GapLossRate: 0,
+	})
+}
+
+func TestBurstEmpty(t *testing.T) {
+	var b BurstLoss
+	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{})
+	b.Receive(burstT0, 9)
+	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 1})
+}
+
+// refBurst classifies a whole decided sequence offline, straight from the
+// RFC 3611 4.7.2 definitions: losses fewer than Gmin received apart form a
+// cluster; a cluster with two or more losses is a burst from its first to
+// its last loss, a single loss lies in a gap.
+func refBurst(received []bool) BurstSnapshot {
+	var s BurstSnapshot
+	var burstExpected uint64
+	var cluster []int
+	flush := func() {
+		if len(cluster) >= 2 {
+			s.BurstLossCount++
+			s.BurstPacketsLost += uint64(len(cluster))
+			burstExpected += uint64(cluster[len(cluster)-1] - cluster[0] + 1)
+		}
+		cluster = cluster[:0]
+	}
+	for i, r := range received {
+		s.Expected++
+		if r {
+			continue
+		}
+		s.Lost++
+		if len(cluster) > 0 && i-cluster[len(cluster)-1]-1 >= BurstGmin {
+			flush()
+		}
+		cluster = append(cluster, i)
+	}
+	flush()
+	if burstExpected > 0 {
+		s.BurstLossRate = float64(s.BurstPacketsLost) / float64(burstExpected)
+	}
+	if g := s.Expected - burstExpected; g > 0 {
+		s.GapLossRate = float64(s.Lost-s.BurstPacketsLost) / float64(g)
+	}
+	return s
+}
+
+// Random Gilbert-Elliott loss with reordering (up to 200 ms of extra delay,
+// well inside BurstHold), duplicates and a start near the wrap: the
+// streaming result matches the offline reference on the same sequence, and
+// no cumulative counter ever goes down.
+func TestBurstMatchesReference(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		n := 3000
+		received := make([]bool, n)
+		bad := false
+		for i := range received {
+			if bad {
+				bad = rng.Float64() < 0.7
+			} else {
+				bad = rng.Float64() < 0.03
+			}
+			received[i] = !bad && rng.Float64() > 0.01
+		}
+		received[0] = true // the stream starts at its first packet
+		type arrival struct {
+			at  time.Duration
+			seq int
+		}
+		var arr []arrival
+		for i, r := range received {
+			if r {
+				base := time.Duration(i) * 20 * time.Millisecond
+				arr = append(arr, arrival{base + time.Duration(rng.IntN(200))*time.Millisecond, i})
+				if rng.IntN(50) == 0 {
+					arr = append(arr, arrival{base + time.Duration(rng.IntN(500))*time.Millisecond, i})
+				}
+			}
+		}
+		arr[0].at = 0 // the first packet comes first: it is the stream's base
+		slices.SortStableFunc(arr, func(a, b arrival) int { return int(a.at - b.at) })
+		first := uint16(65000 + rng.IntN(500))
+		var b BurstLoss
+		var prev BurstSnapshot
+		for k, a := range arr {
+			at := burstT0.Add(a.at)
+			b.Receive(at, first+uint16(a.seq))
+			if k%97 == 0 {
+				s := b.Snapshot(at)
+				if s.BurstLossCount < prev.BurstLossCount || s.BurstPacketsLost < prev.BurstPacketsLost ||
+					s.Expected < prev.Expected || s.Lost < prev.Lost {
+					t.Fatalf("seed %d: went back from %+v to %+v", seed, prev, s)
+				}
+				prev = s
+			}
+		}
+		got := b.Snapshot(burstT0.Add(time.Duration(n)*20*time.Millisecond + time.Hour))
+		// The reference knows only up to the highest received number.
+		last := n - 1
+		for !received[last] {
+			last--
+		}
+		want := refBurst(received[:last+1])
+		got.TooLate = 0
+		checkBurst(t, got, want)
+	}
+}
+
+func BenchmarkBurstReceive(b *testing.B) {
+	var bl BurstLoss
+	now := burstT0
+	var seq uint16
+	b.ReportAllocs()
+	for b.Loop() {
+		seq++
+		now = now.Add(20 * time.Millisecond)
+		if seq%37 != 0 {
+			bl.Receive(now, seq)
+		}
+	}
+}
+
+func TestBurstNoAllocs(t *testing.T) {
+	var b BurstLoss
+	now := burstT0
+	var seq uint16
+	if n := testing.AllocsPerRun(1000, func() {
+		seq += 1 + seq%3/2 // every third number skipped
+		now = now.Add(20 * time.Millisecond)
+		b.Receive(now, seq)
+	}); n != 0 {
+		t.Fatalf("%v allocations per packet", n)
+	}
+}
