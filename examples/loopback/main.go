@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,11 +19,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"time"
 
 	"github.com/rtcstats/rtcstats"
 	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/peers"
+	"github.com/rtcstats/rtcstats/report"
 )
 
 func main() {
@@ -37,6 +40,7 @@ type options struct {
 	interval time.Duration
 	out      string
 	peer     string
+	record   string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -46,6 +50,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.interval, "interval", time.Second, "how often to print the stats table")
 	fs.StringVar(&o.out, "o", "", "write the final report of -peer as JSON to this file")
 	fs.StringVar(&o.peer, "peer", "offerer", "whose final report to write: offerer or answerer")
+	fs.StringVar(&o.record, "record", "", "record -peer's report every -interval to this file as JSON Lines (report.NewPlayback reads it)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -95,6 +100,26 @@ func run(args []string, w io.Writer) error {
 		done <- result{off, ans, err}
 	}()
 
+	peer := pair.Offerer
+	if o.peer == "answerer" {
+		peer = pair.Answerer
+	}
+	rec, closeRec, err := openRecording(o.record)
+	if err != nil {
+		return err
+	}
+	defer closeRec()
+	record := func() error {
+		if rec == nil {
+			return nil
+		}
+		r, err := pair.Factory.GetStats(peer.PC)
+		if err != nil {
+			return err
+		}
+		return rec.Record(r)
+	}
+
 	t := newTable(w)
 	tick := time.NewTicker(o.interval)
 	defer tick.Stop()
@@ -108,6 +133,9 @@ loop:
 			if err := t.print(pair); err != nil {
 				return err
 			}
+			if err := record(); err != nil {
+				return fmt.Errorf("recording: %w", err)
+			}
 		}
 	}
 	if res.err != nil {
@@ -119,10 +147,6 @@ loop:
 	fmt.Fprintf(w, "media stopped: offerer sent %d video frames, %d audio packets; answerer %d, %d\n",
 		res.off.Video.Frames, res.off.Audio.Frames, res.ans.Video.Frames, res.ans.Audio.Frames)
 
-	peer := pair.Offerer
-	if o.peer == "answerer" {
-		peer = pair.Answerer
-	}
 	off, ans, err := pair.Settle(ctx, 5*time.Second)
 	if errors.Is(err, peers.ErrTimeout) {
 		fmt.Fprintln(w, "warning:", err)
@@ -135,6 +159,15 @@ loop:
 	r := off
 	if peer == pair.Answerer {
 		r = ans
+	}
+	if rec != nil {
+		if err := rec.Record(r); err != nil {
+			return fmt.Errorf("recording: %w", err)
+		}
+		if err := closeRec(); err != nil {
+			return fmt.Errorf("recording: %w", err)
+		}
+		fmt.Fprintf(w, "recorded %s\n", o.record)
 	}
 	if v := r.Validate(); len(v) > 0 {
 		for _, x := range v {
@@ -154,4 +187,25 @@ loop:
 		fmt.Fprintf(w, "wrote %s\n", o.out)
 	}
 	return nil
+}
+
+// openRecording creates the -record file; close flushes and closes it and
+// may be called more than once.
+func openRecording(path string) (*report.Recorder, func() error, error) {
+	if path == "" {
+		return nil, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-record: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	var once sync.Once
+	var cerr error
+	return report.NewRecorder(bw), func() error {
+		once.Do(func() {
+			cerr = errors.Join(bw.Flush(), f.Close())
+		})
+		return cerr
+	}, nil
 }
