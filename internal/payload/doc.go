@@ -12,4 +12,12 @@
 // per-stream state that carries the decision taken on the packet starting a
 // frame over to the rest of that frame. Nothing here allocates, keeps global
 // state or panics on malformed input; malformed payloads are never key.
+//
+// [Parser] reads more from each payload, as [FrameInfo]: whether the packet
+// begins its frame, whether the frame is a key frame, the frame size coded
+// in it (VP8 key frame header, RFC 6386 §9.1; VP9 scalability structure,
+// RFC 9628 §4.2.1, or uncompressed header; H.264 sequence parameter set,
+// §7.3.2.1.1; AV1 sequence and frame headers, §5.5 and §5.9), and how many
+// bytes of encoded video it carries. collectors.FrameTracker builds the
+// frame members of the stats on it.
 package payload

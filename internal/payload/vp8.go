@@ -65,3 +65,41 @@ func vp8DescriptorLen(p []byte) int {
 	}
 	return n
 }
+
+// vp8Frame fills f from an RTP VP8 payload. The VP8 payload header, and on
+// a key frame the frame size, follow the descriptor of the packet that
+// starts partition 0 (RFC 7741 §4.3).
+func vp8Frame(p []byte, f *FrameInfo) {
+	n := vp8DescriptorLen(p)
+	if n == 0 || n >= len(p) {
+		return
+	}
+	f.Valid = true
+	f.MediaBytes = len(p) - n
+	if p[0]&vp8S == 0 || p[0]&vp8PIDMask != 0 {
+		return
+	}
+	f.Start, f.MayStart = true, true
+	f.Key = p[n]&0x01 == 0
+	if f.Key {
+		f.Width, f.Height, f.HasSize = vp8KeyFrameSize(p[n:])
+	}
+}
+
+// vp8KeyFrameSize reads the frame size of a VP8 key frame that starts at d
+// (RFC 6386 §9.1): after the 3-byte frame tag, the start code 9d 01 2a, then
+// two little-endian 16-bit fields whose low 14 bits are the width and the
+// height and whose top 2 bits are an upscaling hint for display. The coded
+// size is what a decoder outputs, so the hint is ignored. A size of 0 or a
+// missing start code gives ok false.
+func vp8KeyFrameSize(d []byte) (width, height uint32, ok bool) {
+	if len(d) < 10 || d[3] != 0x9d || d[4] != 0x01 || d[5] != 0x2a {
+		return 0, 0, false
+	}
+	width = uint32(d[6]) | uint32(d[7]&0x3f)<<8
+	height = uint32(d[8]) | uint32(d[9]&0x3f)<<8
+	if width == 0 || height == 0 {
+		return 0, 0, false
+	}
+	return width, height, true
+}

@@ -25,7 +25,7 @@ const vp9MaxPDiff = 3
 // scalability structure, is walked so that a truncated or malformed one
 // gives false, false.
 func VP9KeyFrame(payload []byte) (start, key bool) {
-	n, sid := vp9Descriptor(payload)
+	n, sid, _ := vp9Descriptor(payload)
 	if n == 0 || n >= len(payload) {
 		return false, false
 	}
@@ -37,16 +37,17 @@ func VP9KeyFrame(payload []byte) (start, key bool) {
 
 // vp9Descriptor returns the length of the payload descriptor at the head of
 // p (0 when p cannot hold the bytes needed to size it; the length may exceed
-// len(p)) and the spatial layer ID, 0 when there are no layer indices.
-func vp9Descriptor(p []byte) (n int, sid uint8) {
+// len(p)), the spatial layer ID, 0 when there are no layer indices, and the
+// offset of the scalability structure, 0 when there is none.
+func vp9Descriptor(p []byte) (n int, sid uint8, ss int) {
 	if len(p) == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	b0 := p[0]
 	n = 1
 	if b0&vp9I != 0 {
 		if len(p) <= n {
-			return 0, 0
+			return 0, 0, 0
 		}
 		if p[n]&0x80 != 0 { // M: 15-bit picture ID
 			n += 2
@@ -56,7 +57,7 @@ func vp9Descriptor(p []byte) (n int, sid uint8) {
 	}
 	if b0&vp9L != 0 {
 		if len(p) <= n {
-			return 0, 0
+			return 0, 0, 0
 		}
 		sid = p[n] >> 1 & 0x07 // |TID:3|U|SID:3|D|
 		n++
@@ -68,7 +69,7 @@ func vp9Descriptor(p []byte) (n int, sid uint8) {
 		// Reference indices |P_DIFF:7|N|; N=1 means another one follows.
 		for i := 0; ; i++ {
 			if i == vp9MaxPDiff || len(p) <= n {
-				return 0, 0
+				return 0, 0, 0
 			}
 			more := p[n]&0x01 != 0
 			n++
@@ -78,9 +79,12 @@ func vp9Descriptor(p []byte) (n int, sid uint8) {
 		}
 	}
 	if b0&vp9V != 0 {
-		n = vp9SkipSS(p, n)
+		ss = n
+		if n = vp9SkipSS(p, n); n == 0 {
+			return 0, 0, 0
+		}
 	}
-	return n, sid
+	return n, sid, ss
 }
 
 // vp9SkipSS returns the offset just past the scalability structure that

@@ -1,0 +1,819 @@
+package collectors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/rtcstats/rtcstats/internal/payload"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+// The RTP dumps in internal/payload/testdata were packetized by pion from
+// ffmpeg encodes and come with ffprobe's view of every frame
+// (internal/payload/testdata/gen.sh). Expectations below are computed from
+// ffprobe's output and from grouping the dump's packets by timestamp, never
+// from the tracker.
+
+const dumpDir = "../internal/payload/testdata"
+
+type dumpPkt struct {
+	at time.Duration // recording offset
+	rtp.Packet
+}
+
+// readDump reads an rtpdump file (rtptools: "#!rtpplay1.0 addr/port\n", a
+// 16-byte file header, then per packet length, packet length and offset in
+// ms, 2+2+4 bytes big-endian, and the packet).
+func readDump(t testing.TB, name string) []dumpPkt {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dumpDir, name+".rtpdump"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = b[bytes.IndexByte(b, '\n')+1+16:]
+	var out []dumpPkt
+	for len(b) >= 8 {
+		n := int(binary.BigEndian.Uint16(b))
+		p := dumpPkt{at: time.Duration(binary.BigEndian.Uint32(b[4:])) * time.Millisecond}
+		if err := p.Unmarshal(b[8:n]); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+		b = b[n:]
+	}
+	return out
+}
+
+type probeFrame struct {
+	Key     int `json:"key_frame"`
+	Width   int `json:"width"`
+	Height  int `json:"height"`
+	PktSize int `json:"pkt_size,string"`
+}
+
+func readProbe(t testing.TB, name string) []probeFrame {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dumpDir, name+".ffprobe.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct{ Frames []probeFrame }
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Frames
+}
+
+// dumpFrameIndex returns, per packet, the index of its frame: the dumps
+// hold each frame's packets consecutively.
+func dumpFrameIndex(pkts []dumpPkt) []int {
+	idx := make([]int, len(pkts))
+	for i := 1; i < len(pkts); i++ {
+		idx[i] = idx[i-1]
+		if pkts[i].Timestamp != pkts[i-1].Timestamp {
+			idx[i]++
+		}
+	}
+	return idx
+}
+
+var dumpCodecs = []struct {
+	name  string
+	codec payload.Codec
+}{
+	{"vp8", payload.CodecVP8}, {"vp9", payload.CodecVP9}, {"h264", payload.CodecH264}, {"av1", payload.CodecAV1},
+}
+
+// ft0 is the frame tests' time origin.
+var ft0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestFrameTrackerDumps plays each dump in order into a receiver and a
+// sender and checks every counter after every frame against ffprobe.
+func TestFrameTrackerDumps(t *testing.T) {
+	for _, dc := range dumpCodecs {
+		t.Run(dc.name, func(t *testing.T) {
+			pkts := readDump(t, dc.name)
+			probe := readProbe(t, dc.name)
+			idx := dumpFrameIndex(pkts)
+			if idx[len(idx)-1]+1 != len(probe) {
+				t.Fatalf("%d frames in the dump, ffprobe %d", idx[len(idx)-1]+1, len(probe))
+			}
+			// Independent expectations: packets per frame from the dump,
+			// the rest from ffprobe.
+			perFrame := make([]int, len(probe))
+			for _, i := range idx {
+				perFrame[i]++
+			}
+			const targetBitrate, targetFPS = 120e3, 15
+			avg := targetBitrate / 8 / targetFPS
+			rx := NewFrameTracker(dc.codec, FrameReceiver)
+			tx := NewFrameTracker(dc.codec, FrameSender)
+			if err := tx.SetTarget(targetBitrate, targetFPS); err != nil {
+				t.Fatal(err)
+			}
+			var keys, multi, huge uint32
+			var assembly time.Duration
+			for n, p := range pkts {
+				now := ft0.Add(p.at)
+				rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				tx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				if n+1 < len(pkts) && idx[n+1] == idx[n] {
+					continue
+				}
+				i := idx[n]
+				want := probe[i]
+				if want.Key == 1 {
+					keys++
+				}
+				if perFrame[i] > 1 {
+					multi++ // all packets of a frame share its recording offset
+				}
+				if float64(want.PktSize) >= 2.5*avg {
+					huge++
+				}
+				for _, side := range []struct {
+					name string
+					st   FrameStats
+				}{{"receiver", rx.Snapshot(now)}, {"sender", tx.Snapshot(now)}} {
+					st := side.st
+					if st.Frames != uint32(i+1) || st.KeyFrames != keys {
+						t.Fatalf("%s after frame %d: %d frames, %d key, want %d, %d", side.name, i, st.Frames, st.KeyFrames, i+1, keys)
+					}
+					if !st.HasFrameSize || st.FrameWidth != uint32(want.Width) || st.FrameHeight != uint32(want.Height) {
+						t.Fatalf("%s after frame %d: size %dx%d (%v), ffprobe %dx%d", side.name, i, st.FrameWidth, st.FrameHeight, st.HasFrameSize, want.Width, want.Height)
+					}
+				}
+				if st := rx.Snapshot(now); st.FramesAssembledFromMultiplePackets != multi || st.TotalAssemblyTime != assembly.Seconds() {
+					t.Fatalf("after frame %d: %d multi-packet frames in %vs, want %d in %v", i, st.FramesAssembledFromMultiplePackets, st.TotalAssemblyTime, multi, assembly)
+				}
+				// IVF frame sizes are the VP8/VP9 media bytes; for H.264
+				// and AV1 the payloader changes the framing.
+				if dc.codec == payload.CodecVP8 || dc.codec == payload.CodecVP9 {
+					if st := tx.Snapshot(now); !st.HasHugeFramesSent || st.HugeFramesSent != huge {
+						t.Fatalf("after frame %d: %d huge frames (%v), want %d", i, st.HugeFramesSent, st.HasHugeFramesSent, huge)
+					}
+				}
+			}
+			if keys != 4 || multi == 0 {
+				t.Fatalf("dump has %d key frames and %d multi-packet frames", keys, multi)
+			}
+
+			// Frame rate: frames whose last packet is within the last second.
+			end := pkts[len(pkts)-1].at
+			for _, at := range []time.Duration{end, end + 500*time.Millisecond, end + time.Second} {
+				var want float64
+				for n, p := range pkts {
+					if (n+1 == len(pkts) || idx[n+1] != idx[n]) && at-p.at < time.Second {
+						want++
+					}
+				}
+				for _, st := range []FrameStats{rx.Snapshot(ft0.Add(at)), tx.Snapshot(ft0.Add(at))} {
+					if !st.HasFramesPerSecond || st.FramesPerSecond != want {
+						t.Errorf("at %v: %v fps (%v), want %v", at, st.FramesPerSecond, st.HasFramesPerSecond, want)
+					}
+				}
+				if st := tx.Snapshot(ft0.Add(at)); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != want {
+					t.Errorf("at %v: source %v fps (%v), want %v", at, st.SourceFramesPerSecond, st.HasSourceFramesPerSecond, want)
+				}
+			}
+			if want := 15.0; rx.Snapshot(ft0.Add(end)).FramesPerSecond != want {
+				t.Errorf("steady state: %v fps, the stream has %v", rx.Snapshot(ft0.Add(end)).FramesPerSecond, want)
+			}
+		})
+	}
+}
+
+// TestFrameTrackerRepoVP8 checks the numbers the loopback test expects for
+// the repository's testdata/video.ivf, sent through pion's VP8 payloader:
+// ffprobe counts 90 frames, key frames 0, 30 and 60, all 320x240 (see
+// testdata/README.md).
+func TestFrameTrackerRepoVP8(t *testing.T) {
+	frames := readIVFFrames(t, "../testdata/video.ivf")
+	if len(frames) != 90 {
+		t.Fatalf("%d frames, testdata/README.md says 90", len(frames))
+	}
+	rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+	pk := rtp.NewPacketizer(1200, 96, 1, vp8Payloader(), rtp.NewRandomSequencer(), 90000)
+	now := ft0
+	for _, f := range frames {
+		for _, p := range pk.Packetize(f, 3000) {
+			rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+		}
+		now = now.Add(time.Second / 30)
+	}
+	st := rx.Snapshot(now)
+	if st.Frames != 90 || st.KeyFrames != 3 || st.FrameWidth != 320 || st.FrameHeight != 240 {
+		t.Errorf("framesReceived %d, keyFramesDecoded %d, %dx%d; want 90, 3, 320x240", st.Frames, st.KeyFrames, st.FrameWidth, st.FrameHeight)
+	}
+}
+
+// vp8Payloader is pion/webrtc v4's VP8 payloader configuration.
+func vp8Payloader() rtp.Payloader { return &codecs.VP8Payloader{EnablePictureID: true} }
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func readIVFFrames(t testing.TB, path string) [][]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = b[binary.LittleEndian.Uint16(b[6:]):]
+	var out [][]byte
+	for len(b) >= 12 {
+		n := int(binary.LittleEndian.Uint32(b))
+		out = append(out, b[12:12+n])
+		b = b[12+n:]
+	}
+	return out
+}
+
+// playDump feeds the dump's packets, in the order of order (indices into
+// pkts), to a new receiver; each packet arrives 1 ms after the previous.
+func playDump(codec payload.Codec, pkts []dumpPkt, order []int) (*FrameTracker, time.Time) {
+	rx := NewFrameTracker(codec, FrameReceiver)
+	now := ft0
+	for _, i := range order {
+		p := pkts[i]
+		rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+		now = now.Add(time.Millisecond)
+	}
+	return rx, now
+}
+
+// framePackets returns the packet indices of frame i.
+func framePackets(idx []int, i int) []int {
+	var out []int
+	for n, f := range idx {
+		if f == i {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func without(n int, skip ...int) []int {
+	var out []int
+next:
+	for i := range n {
+		for _, s := range skip {
+			if i == s {
+				continue next
+			}
+		}
+		out = append(out, i)
+	}
+	return out
+}
+
+// TestFrameTrackerLoss drops packets and works out by hand which frames
+// can still be complete. Frames 0, 10, 15 and 25 are key frames; 15
+// changes the size; 10 spans at least three packets in every dump.
+func TestFrameTrackerLoss(t *testing.T) {
+	for _, dc := range dumpCodecs {
+		pkts := readDump(t, dc.name)
+		probe := readProbe(t, dc.name)
+		idx := dumpFrameIndex(pkts)
+		ten, fifteen := framePackets(idx, 10), framePackets(idx, 15)
+		if len(ten) < 3 || len(fifteen) < 2 {
+			t.Fatalf("%s: frames 10 and 15 have %d and %d packets", dc.name, len(ten), len(fifteen))
+		}
+		// Losing a frame's last packet hides where the next frame starts
+		// for H.264 and AV1, which have no start bit: the lost packet
+		// could have been the next frame's first.
+		implicit := dc.codec == payload.CodecH264 || dc.codec == payload.CodecAV1
+		lostAfterMarker := func(n uint32) uint32 {
+			if implicit {
+				return n - 1
+			}
+			return n
+		}
+		t.Run(dc.name+"/middle of key frame", func(t *testing.T) {
+			rx, now := playDump(dc.codec, pkts, without(len(pkts), ten[1]))
+			st := rx.Snapshot(now)
+			if st.Frames != 29 || st.KeyFrames != 3 {
+				t.Errorf("%d frames, %d key; want 29, 3", st.Frames, st.KeyFrames)
+			}
+			if st.FrameWidth != uint32(probe[29].Width) || st.FrameHeight != uint32(probe[29].Height) {
+				t.Errorf("size %dx%d, want %dx%d", st.FrameWidth, st.FrameHeight, probe[29].Width, probe[29].Height)
+			}
+		})
+		t.Run(dc.name+"/size waits for a complete key frame", func(t *testing.T) {
+			// Frame 15's first packet, which carries the new size, arrives;
+			// its last does not. Stop before frame 25: the size is still
+			// that of frame 10, the last complete key frame.
+			order := without(framePackets(idx, 25)[0], fifteen[len(fifteen)-1])
+			rx, now := playDump(dc.codec, pkts, order)
+			st := rx.Snapshot(now)
+			if want := lostAfterMarker(24); st.Frames != want || st.KeyFrames != 2 {
+				t.Errorf("%d frames, %d key; want %d, 2", st.Frames, st.KeyFrames, want)
+			}
+			if st.FrameWidth != uint32(probe[14].Width) || st.FrameHeight != uint32(probe[14].Height) {
+				t.Errorf("size %dx%d from an incomplete key frame; want %dx%d", st.FrameWidth, st.FrameHeight, probe[14].Width, probe[14].Height)
+			}
+		})
+		t.Run(dc.name+"/marker packet", func(t *testing.T) {
+			rx, now := playDump(dc.codec, pkts, without(len(pkts), fifteen[len(fifteen)-1]))
+			st := rx.Snapshot(now)
+			if want := lostAfterMarker(29); st.Frames != want || st.KeyFrames != 3 {
+				t.Errorf("%d frames, %d key; want %d, 3", st.Frames, st.KeyFrames, want)
+			}
+		})
+		t.Run(dc.name+"/first packet", func(t *testing.T) {
+			rx, now := playDump(dc.codec, pkts, without(len(pkts), fifteen[0]))
+			if st := rx.Snapshot(now); st.Frames != 29 || st.KeyFrames != 3 {
+				t.Errorf("%d frames, %d key; want 29, 3", st.Frames, st.KeyFrames)
+			}
+		})
+		t.Run(dc.name+"/whole frame", func(t *testing.T) {
+			// The neighbours of a wholly lost frame are complete, but for
+			// H.264 and AV1 the next frame's predecessor is gone.
+			rx, now := playDump(dc.codec, pkts, without(len(pkts), framePackets(idx, 3)...))
+			if st, want := rx.Snapshot(now), lostAfterMarker(29); st.Frames != want {
+				t.Errorf("%d frames, want %d", st.Frames, want)
+			}
+		})
+	}
+}
+
+// TestFrameTrackerReorder delivers packets out of order, late and twice.
+func TestFrameTrackerReorder(t *testing.T) {
+	for _, dc := range dumpCodecs {
+		pkts := readDump(t, dc.name)
+		idx := dumpFrameIndex(pkts)
+		key := framePackets(idx, 10)
+		t.Run(dc.name+"/reversed frame", func(t *testing.T) {
+			order := without(len(pkts), key...)
+			at := framePackets(idx, 11)[0] - len(key) // where frame 10 was
+			var rev []int
+			for i := len(key) - 1; i >= 0; i-- {
+				rev = append(rev, key[i])
+			}
+			order = append(order[:at:at], append(rev, order[at:]...)...)
+			rx, now := playDump(dc.codec, pkts, order)
+			if st := rx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
+			}
+		})
+		t.Run(dc.name+"/late packet completes a frame", func(t *testing.T) {
+			// Frame 10's first packet, which carries the size of the first
+			// segment, arrives after everything else.
+			middle := framePackets(idx, 10)[0]
+			order := append(without(len(pkts), middle), middle) // arrives after everything
+			rx := NewFrameTracker(dc.codec, FrameReceiver)
+			now := ft0
+			for n, i := range order {
+				p := pkts[i]
+				rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				if n == len(order)-2 {
+					if st := rx.Snapshot(now); st.Frames != 29 {
+						t.Fatalf("before the late packet: %d frames, want 29", st.Frames)
+					}
+				}
+				now = now.Add(time.Millisecond)
+			}
+			st := rx.Snapshot(now)
+			if st.Frames != 30 || st.KeyFrames != 4 {
+				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
+			}
+			// Frame 10 completed last, but frame 25's size is newer.
+			probe := readProbe(t, dc.name)
+			if st.FrameWidth != uint32(probe[29].Width) {
+				t.Errorf("width %d, want %d: a late key frame overwrote a newer size", st.FrameWidth, probe[29].Width)
+			}
+		})
+		t.Run(dc.name+"/everything twice", func(t *testing.T) {
+			var order []int
+			for i := range pkts {
+				order = append(order, i, i)
+			}
+			// and once more, all of it, as if retransmitted late
+			order = append(order, without(len(pkts))...)
+			rx, now := playDump(dc.codec, pkts, order)
+			if st := rx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
+			}
+			tx := NewFrameTracker(dc.codec, FrameSender)
+			for _, i := range order {
+				p := pkts[i]
+				tx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+			}
+			if st := tx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+				t.Errorf("sender: %d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
+			}
+		})
+	}
+}
+
+// vp8Pkt builds an RTP VP8 payload: descriptor with S and PID 0 when start,
+// then data. A key frame start carries a key frame header of w x h.
+func vp8Pkt(start, key bool, w, h uint16, size int) []byte {
+	p := []byte{0x00}
+	if start {
+		p[0] = 0x10
+	}
+	d := make([]byte, size)
+	if start {
+		d[0] = 0x01 // inter frame: P bit set
+		if key {
+			d[0] = 0x00
+			copy(d[3:], []byte{0x9d, 0x01, 0x2a, byte(w), byte(w >> 8), byte(h), byte(h >> 8)})
+		}
+	}
+	return append(p, d...)
+}
+
+// TestFrameTrackerHandMade works through small streams by hand.
+func TestFrameTrackerHandMade(t *testing.T) {
+	t.Run("single-packet frames and wrap", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		now := ft0
+		seq, ts := uint16(65534), uint32(1<<32-3000)
+		for i := range 4 {
+			rx.Packet(now, seq, ts, true, vp8Pkt(true, i == 0, 64, 48, 20))
+			seq++
+			ts += 3000
+			now = now.Add(33 * time.Millisecond)
+		}
+		st := rx.Snapshot(now)
+		if st.Frames != 4 || st.KeyFrames != 1 || st.FramesAssembledFromMultiplePackets != 0 || st.TotalAssemblyTime != 0 {
+			t.Errorf("%+v", st)
+		}
+		if st.FrameWidth != 64 || st.FrameHeight != 48 {
+			t.Errorf("size %dx%d, want 64x48", st.FrameWidth, st.FrameHeight)
+		}
+	})
+	t.Run("assembly time", func(t *testing.T) {
+		// Three packets of one frame at 0, 5 and 12 ms, the marker packet
+		// in the middle of the arrivals: 12 ms from first to last.
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 10, 90, false, vp8Pkt(true, true, 8, 8, 20))
+		rx.Packet(ft0.Add(5*time.Millisecond), 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(ft0); st.Frames != 0 {
+			t.Fatalf("counted with packet 11 missing")
+		}
+		rx.Packet(ft0.Add(12*time.Millisecond), 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
+		st := rx.Snapshot(ft0)
+		if st.Frames != 1 || st.FramesAssembledFromMultiplePackets != 1 || math.Abs(st.TotalAssemblyTime-0.012) > 1e-12 {
+			t.Errorf("%+v, want one frame assembled in 0.012 s", st)
+		}
+	})
+	t.Run("start packet missing", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
+		rx.Packet(ft0, 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(ft0); st.Frames != 0 || st.HasFrameSize || st.HasFramesPerSecond {
+			t.Errorf("%+v: a frame without its first packet", st)
+		}
+	})
+	t.Run("two start packets", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 1, 90, false, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(ft0, 2, 90, true, vp8Pkt(true, false, 0, 0, 20))
+		if st := rx.Snapshot(ft0); st.Frames != 0 {
+			t.Errorf("counted a timestamp with two first packets")
+		}
+	})
+	t.Run("stale frames are evicted", func(t *testing.T) {
+		// Frame at ts 0 misses its middle packet while 32 more frames
+		// start; the missing packet then arrives too late to complete it.
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 0, 0, false, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(ft0, 2, 0, true, vp8Pkt(false, false, 0, 0, 20))
+		for i := range frameSlots {
+			rx.Packet(ft0, uint16(3+i), uint32(3000*(i+1)), true, vp8Pkt(true, false, 0, 0, 20))
+		}
+		rx.Packet(ft0, 1, 0, false, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(ft0); st.Frames != frameSlots {
+			t.Errorf("%d frames, want %d: the evicted frame must not count", st.Frames, frameSlots)
+		}
+	})
+	t.Run("packets older than the window", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 2000, 1, true, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(ft0, 2000-frameSeqWindow, 2, true, vp8Pkt(true, false, 0, 0, 20)) // cannot tell it from a duplicate
+		rx.Packet(ft0, 1999, 3, true, vp8Pkt(true, false, 0, 0, 20))
+		if st := rx.Snapshot(ft0); st.Frames != 2 {
+			t.Errorf("%d frames, want 2: one packet was %d behind", st.Frames, frameSeqWindow)
+		}
+	})
+	t.Run("sequence restart", func(t *testing.T) {
+		// Ten one-packet frames at 30000.., then the source restarts at
+		// 100: 100 is too old to accept alone, 101 confirms the restart.
+		for _, dir := range []FrameDirection{FrameReceiver, FrameSender} {
+			f := NewFrameTracker(payload.CodecVP8, dir)
+			for i := range 10 {
+				f.Packet(ft0, uint16(30000+i), uint32(i*3000), true, vp8Pkt(true, i == 0, 64, 48, 20))
+			}
+			for i := range 10 {
+				f.Packet(ft0, uint16(100+i), uint32(900000+i*3000), true, vp8Pkt(true, false, 0, 0, 20))
+			}
+			if st := f.Snapshot(ft0); st.Frames != 19 || st.KeyFrames != 1 || st.FrameWidth != 64 {
+				t.Errorf("direction %d: %+v, want 19 frames, the size kept", dir, st)
+			}
+		}
+	})
+	t.Run("late key frame keeps the newer size", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 1, 100, false, vp8Pkt(true, true, 320, 240, 20)) // key 320x240, waits for seq 2
+		rx.Packet(ft0, 3, 200, true, vp8Pkt(true, true, 160, 120, 20))  // key 160x120, complete
+		rx.Packet(ft0, 2, 100, true, vp8Pkt(false, false, 0, 0, 20))    // completes the older one
+		st := rx.Snapshot(ft0)
+		if st.Frames != 2 || st.KeyFrames != 2 || st.FrameWidth != 160 || st.FrameHeight != 120 {
+			t.Errorf("%+v, want 2 key frames, size 160x120", st)
+		}
+	})
+	t.Run("frame rate ring overflow", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		now := ft0
+		for i := range fpsRing + 10 {
+			rx.Packet(now, uint16(i), uint32(i*300), true, vp8Pkt(true, false, 0, 0, 20))
+			now = now.Add(time.Millisecond)
+		}
+		if st := rx.Snapshot(now); st.HasFramesPerSecond {
+			t.Errorf("%v fps from a ring of %d that overflowed within a second", st.FramesPerSecond, fpsRing)
+		}
+		// 1.1 s later no frame is in the last second: 0 is measured.
+		if st := rx.Snapshot(now.Add(1100 * time.Millisecond)); !st.HasFramesPerSecond || st.FramesPerSecond != 0 {
+			t.Errorf("%v (%v) fps, want 0", st.FramesPerSecond, st.HasFramesPerSecond)
+		}
+	})
+	t.Run("frame rate window is half-open", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		rx.Packet(ft0, 1, 1, true, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(ft0.Add(500*time.Millisecond), 2, 2, true, vp8Pkt(true, false, 0, 0, 20))
+		for _, c := range []struct {
+			at   time.Duration
+			want float64
+		}{{999 * time.Millisecond, 2}, {time.Second, 1}, {1500 * time.Millisecond, 0}} {
+			if st := rx.Snapshot(ft0.Add(c.at)); st.FramesPerSecond != c.want {
+				t.Errorf("at %v: %v fps, want %v", c.at, st.FramesPerSecond, c.want)
+			}
+		}
+	})
+}
+
+func TestFrameTrackerH264Start(t *testing.T) {
+	// Frame 1 is an IDR picture in two packets (STAP-A SPS+PPS, then the
+	// slice with first_mb_in_slice 0); frame 2 a one-packet P slice.
+	// x264 baseline 320x180: the SPS crops 192 lines to 180 and carries
+	// emulation prevention bytes.
+	sps := mustHex("6742c00cd901419f9f0110000003001000000301e0f142a480")
+	pps := mustHex("68cb83cb20")
+	stap := []byte{0x78, 0, byte(len(sps))}
+	stap = append(append(append(stap, sps...), 0, byte(len(pps))), pps...)
+	idr := []byte{0x65, 0x88, 0x84, 0x00}
+	pslice := []byte{0x41, 0x9a, 0x02}
+	fuMiddle := []byte{0x7c, 0x05, 0x11} // FU-A of an IDR slice, neither start nor end
+
+	t.Run("stream starts on an access unit", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, false, stap)
+		rx.Packet(ft0, 101, 9000, true, idr)
+		rx.Packet(ft0, 102, 12000, true, pslice)
+		st := rx.Snapshot(ft0)
+		if st.Frames != 2 || st.KeyFrames != 1 || st.FrameWidth != 320 || st.FrameHeight != 180 {
+			t.Errorf("%+v, want 2 frames, 1 key, 320x180", st)
+		}
+	})
+	t.Run("stream starts mid-frame", func(t *testing.T) {
+		// The first packet seen cannot open an access unit: frame 1 is not
+		// provably complete, frame 2 follows its marker packet and is.
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, false, fuMiddle)
+		rx.Packet(ft0, 101, 9000, true, idr)
+		rx.Packet(ft0, 102, 12000, true, pslice)
+		if st := rx.Snapshot(ft0); st.Frames != 1 || st.KeyFrames != 0 {
+			t.Errorf("%+v, want only the P frame", st)
+		}
+	})
+	t.Run("predecessor arrives last", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, false, stap)
+		rx.Packet(ft0, 102, 12000, true, pslice)
+		if st := rx.Snapshot(ft0); st.Frames != 0 {
+			t.Fatalf("P frame counted before packet 101 told where it starts")
+		}
+		rx.Packet(ft0, 101, 9000, true, idr)
+		if st := rx.Snapshot(ft0); st.Frames != 2 {
+			t.Errorf("%d frames, want 2", st.Frames)
+		}
+	})
+	t.Run("evicted frame's tail", func(t *testing.T) {
+		// Frame A (packets 10..12) loses 12 until 32 newer frames have
+		// pushed it out of the tracker. Its tail then looks like a frame
+		// of its own whose predecessor, 11, was seen; 11 has A's
+		// timestamp, so it is no proof of a start.
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 10, 1000, false, stap)
+		rx.Packet(ft0, 11, 1000, false, idr)
+		for i := range frameSlots {
+			rx.Packet(ft0, uint16(13+i), uint32(2000+i), true, []byte{0x09, 0xf0}) // AUD: starts and ends a frame
+		}
+		rx.Packet(ft0, 12, 1000, true, pslice)
+		if st := rx.Snapshot(ft0); st.Frames != frameSlots {
+			t.Errorf("%d frames, want %d", st.Frames, frameSlots)
+		}
+	})
+	t.Run("padding between frames", func(t *testing.T) {
+		// A padding-only packet (empty payload) after frame 1 is the
+		// predecessor that proves where frame 2 starts; it is no frame.
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, false, stap)
+		rx.Packet(ft0, 101, 9000, true, idr)
+		rx.Packet(ft0, 102, 9000, false, nil)
+		rx.Packet(ft0, 103, 12000, true, pslice)
+		rx.Packet(ft0, 104, 15000, true, nil) // padding with a marker
+		if st := rx.Snapshot(ft0); st.Frames != 2 {
+			t.Errorf("%d frames, want 2", st.Frames)
+		}
+	})
+	t.Run("access unit delimiter proves the start", func(t *testing.T) {
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, true, fuMiddle) // end of a frame whose start is unknown
+		rx.Packet(ft0, 102, 12000, false, []byte{0x09, 0xf0})
+		rx.Packet(ft0, 103, 12000, true, pslice)
+		if st := rx.Snapshot(ft0); st.Frames != 1 {
+			t.Errorf("%d frames, want 1: packet 101 is lost but 102 is an AUD", st.Frames)
+		}
+	})
+}
+
+func TestFrameTrackerSender(t *testing.T) {
+	tx := NewFrameTracker(payload.CodecVP8, FrameSender)
+	if st := tx.Snapshot(ft0); !st.Measured || st.HasHugeFramesSent || st.HasFramesPerSecond || st.HasSourceFramesPerSecond {
+		t.Fatalf("fresh sender: %+v", st)
+	}
+	// 80 kbit/s at 10 fps: 1000-byte frames on average, huge from 2500.
+	if err := tx.SetTarget(80000, 10); err != nil {
+		t.Fatal(err)
+	}
+	now := ft0
+	seq := uint16(0)
+	send := func(sizes ...int) {
+		for i, n := range sizes {
+			tx.Packet(now, seq, uint32(now.Sub(ft0)/time.Millisecond*90), i == len(sizes)-1, vp8Pkt(i == 0, false, 0, 0, n))
+			seq++
+		}
+		now = now.Add(100 * time.Millisecond)
+	}
+	send(1200, 1299) // 2499 media bytes
+	send(1200, 1300) // 2500: huge
+	send(3000)       // huge
+	// A retransmission of the last packet counts neither as a frame nor as
+	// another huge one.
+	tx.Packet(now, seq-1, uint32((now.Sub(ft0)-100*time.Millisecond)/time.Millisecond*90), true, vp8Pkt(true, false, 0, 0, 3000))
+	if err := tx.SetTarget(0, 10); err != nil {
+		t.Fatal(err)
+	}
+	send(9000) // no target: not judged
+	st := tx.Snapshot(now)
+	if st.Frames != 4 || st.KeyFrames != 0 || !st.HasHugeFramesSent || st.HugeFramesSent != 2 {
+		t.Errorf("%+v, want 4 frames, 2 huge", st)
+	}
+	if st.HasFrameSize {
+		t.Errorf("size %dx%d without a key frame", st.FrameWidth, st.FrameHeight)
+	}
+	// The first packet was at ft0, the snapshot 400 ms later: the source's
+	// first second is not over.
+	if !st.HasFramesPerSecond || st.FramesPerSecond != 4 || st.HasSourceFramesPerSecond {
+		t.Errorf("%+v, want 4 fps and no source fps yet", st)
+	}
+	if st := tx.Snapshot(ft0.Add(time.Second)); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != 3 {
+		t.Errorf("at 1 s: source %v fps (%v), want 3 (frames at 100..300 ms)", st.SourceFramesPerSecond, st.HasSourceFramesPerSecond)
+	}
+	for _, bad := range [][2]float64{{-1, 10}, {1000, -1}, {math.NaN(), 10}, {1000, math.Inf(1)}} {
+		if err := tx.SetTarget(bad[0], bad[1]); !errors.Is(err, ErrInvalidFrameTarget) {
+			t.Errorf("SetTarget(%v, %v) = %v", bad[0], bad[1], err)
+		}
+	}
+}
+
+func TestFrameTrackerUnknownCodec(t *testing.T) {
+	if NewFrameTracker(payload.CodecUnknown, FrameReceiver) != nil || NewFrameTracker(payload.CodecVP8, 0) != nil {
+		t.Fatal("tracker for an unknown codec or direction")
+	}
+	var f *FrameTracker
+	f.Packet(ft0, 1, 1, true, []byte{0x10, 0})
+	f.SetCodec(payload.CodecVP8)
+	if err := f.SetTarget(1, 1); err != nil {
+		t.Error(err)
+	}
+	st := f.Snapshot(ft0)
+	if st != (FrameStats{}) {
+		t.Errorf("nil tracker: %+v", st)
+	}
+	var in report.InboundRTPStreamStats
+	var out report.OutboundRTPStreamStats
+	var src report.VideoSourceStats
+	st.FillInbound(&in)
+	st.FillOutbound(&out)
+	st.FillVideoSource(&src)
+	if !reflect.DeepEqual(in, report.InboundRTPStreamStats{}) || !reflect.DeepEqual(out, report.OutboundRTPStreamStats{}) || src != (report.VideoSourceStats{}) {
+		t.Error("unmeasured stats filled members")
+	}
+}
+
+func TestFrameTrackerSetCodec(t *testing.T) {
+	rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+	rx.Packet(ft0, 1, 1, true, vp8Pkt(true, true, 32, 32, 20))
+	rx.Packet(ft0, 2, 2, false, vp8Pkt(true, false, 0, 0, 20)) // in progress, dropped by the switch
+	rx.SetCodec(payload.CodecUnknown)
+	rx.Packet(ft0, 3, 2, true, vp8Pkt(false, false, 0, 0, 20))
+	rx.SetCodec(payload.CodecH264)
+	rx.Packet(ft0, 4, 3, true, []byte{0x41, 0x9a}) // predecessor 3 was seen with another timestamp
+	st := rx.Snapshot(ft0)
+	if st.Frames != 2 || st.KeyFrames != 1 || st.FrameWidth != 32 {
+		t.Errorf("%+v, want the VP8 key frame and the H.264 frame", st)
+	}
+}
+
+func TestFrameStatsFill(t *testing.T) {
+	st := FrameStats{
+		Measured: true, Frames: 7, KeyFrames: 2, FramesAssembledFromMultiplePackets: 3, TotalAssemblyTime: 0.5,
+		HugeFramesSent: 1, HasHugeFramesSent: true, FrameWidth: 640, FrameHeight: 360, HasFrameSize: true,
+		FramesPerSecond: 30, HasFramesPerSecond: true, SourceFramesPerSecond: 29, HasSourceFramesPerSecond: true,
+	}
+	var in report.InboundRTPStreamStats
+	st.FillInbound(&in)
+	if *in.FramesReceived != 7 || *in.KeyFramesDecoded != 2 || *in.FramesAssembledFromMultiplePackets != 3 ||
+		*in.TotalAssemblyTime != 0.5 || *in.FrameWidth != 640 || *in.FrameHeight != 360 || *in.FramesPerSecond != 30 ||
+		in.FramesDecoded != nil {
+		t.Errorf("inbound %+v", in)
+	}
+	var out report.OutboundRTPStreamStats
+	st.FillOutbound(&out)
+	if *out.FramesSent != 7 || *out.KeyFramesEncoded != 2 || *out.HugeFramesSent != 1 || *out.FrameWidth != 640 ||
+		*out.FrameHeight != 360 || *out.FramesPerSecond != 30 || out.FramesEncoded != nil {
+		t.Errorf("outbound %+v", out)
+	}
+	var src report.VideoSourceStats
+	st.FillVideoSource(&src)
+	if *src.Frames != 7 || *src.Width != 640 || *src.Height != 360 || *src.FramesPerSecond != 29 {
+		t.Errorf("source %+v", src)
+	}
+	// Absent stays absent.
+	st.HasFrameSize, st.HasFramesPerSecond, st.HasHugeFramesSent, st.HasSourceFramesPerSecond = false, false, false, false
+	in, out, src = report.InboundRTPStreamStats{}, report.OutboundRTPStreamStats{}, report.VideoSourceStats{}
+	st.FillInbound(&in)
+	st.FillOutbound(&out)
+	st.FillVideoSource(&src)
+	if in.FrameWidth != nil || in.FramesPerSecond != nil || out.HugeFramesSent != nil || out.FrameHeight != nil ||
+		src.Width != nil || src.FramesPerSecond != nil {
+		t.Error("absent members filled")
+	}
+}
+
+// TestFrameTrackerPacketAllocs holds the hot path to zero allocations.
+func TestFrameTrackerPacketAllocs(t *testing.T) {
+	for _, dc := range dumpCodecs {
+		pkts := readDump(t, dc.name)
+		for _, dir := range []FrameDirection{FrameReceiver, FrameSender} {
+			f := NewFrameTracker(dc.codec, dir)
+			i := 0
+			allocs := testing.AllocsPerRun(1000, func() {
+				p := pkts[i%len(pkts)]
+				lap := uint32(i / len(pkts))
+				f.Packet(ft0, p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
+				i++
+			})
+			if allocs != 0 {
+				t.Errorf("%s direction %d: %v allocations per packet", dc.name, dir, allocs)
+			}
+		}
+	}
+}
+
+func BenchmarkFrameTrackerPacket(b *testing.B) {
+	for _, dc := range dumpCodecs {
+		b.Run(dc.name, func(b *testing.B) {
+			pkts := readDump(b, dc.name)
+			f := NewFrameTracker(dc.codec, FrameReceiver)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				p := pkts[i%len(pkts)]
+				lap := uint32(i / len(pkts))
+				f.Packet(ft0, p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
+				i++
+			}
+		})
+	}
+}
