@@ -1,0 +1,143 @@
+// Command dashboard runs the loopback pair of examples/loopback (two pion
+// PeerConnections on 127.0.0.1 sending each other Opus, VP8 and data-channel
+// messages, every packet marked with its RFC 8837 DSCP) and serves a live
+// page in the spirit of chrome://webrtc-internals: one card per stats object
+// of each peer, with charts of bitrates, packet rates, loss, jitter, RTT and
+// per-DSCP packet rates, built from report.Delta between consecutive reports.
+//
+//	go run ./examples/dashboard -addr 127.0.0.1:8080 -duration 2m
+//
+// Browsers can add their own peers to the same page by posting
+// JSON.stringify(Object.fromEntries(await pc.getStats())) to
+// api/push?peer=NAME.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/rtcstats/rtcstats"
+	"github.com/rtcstats/rtcstats/dscp"
+	"github.com/rtcstats/rtcstats/internal/dashboard"
+	"github.com/rtcstats/rtcstats/internal/peers"
+	"github.com/rtcstats/rtcstats/report"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dashboard:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	addr     string
+	duration time.Duration
+	interval time.Duration
+	history  int
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("dashboard", flag.ContinueOnError)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to serve the dashboard on")
+	fs.DurationVar(&o.duration, "duration", 0, "how long to run; 0 runs until Ctrl-C")
+	fs.DurationVar(&o.interval, "interval", time.Second, "how often to take each peer's stats")
+	fs.IntVar(&o.history, "history", dashboard.DefaultHistory, "points kept per chart")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.duration < 0 {
+		return o, errors.New("-duration must not be negative")
+	}
+	return o, nil
+}
+
+// run serves until ctx is done or the duration has passed.
+func run(ctx context.Context, args []string, w io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	d, err := dashboard.New(dashboard.WithInterval(o.interval), dashboard.WithHistory(o.history))
+	if err != nil {
+		return err
+	}
+	var stop context.CancelFunc
+	if o.duration > 0 {
+		ctx, stop = context.WithTimeout(ctx, o.duration)
+	} else {
+		ctx, stop = context.WithCancel(ctx)
+	}
+	defer stop()
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: d, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	fmt.Fprintf(w, "dashboard: http://%s/\n", ln.Addr())
+
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
+		// RFC 8837, as examples/loopback: audio high (EF), video medium
+		// (AF42 key frames, AF43 others), data channels low (DF).
+		dscp.WithKindPriority(dscp.KindAudio, dscp.PriorityHigh),
+		dscp.WithKindPriority(dscp.KindVideo, dscp.PriorityMedium),
+		dscp.WithDataChannelPriority(dscp.PriorityLow),
+	)}})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("connecting the peers: %w", err)
+	}
+	defer pair.Close()
+	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
+		pc := p.PC
+		if err := d.AddPeer(p.Name, func() (report.Report, error) { return pair.Factory.GetStats(pc) }); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w, "peers connected over 127.0.0.1; sending media")
+
+	media := make(chan error, 1)
+	go func() {
+		_, _, err := pair.SendMedia(ctx)
+		media <- err
+	}()
+	polled := make(chan struct{})
+	go func() { d.Run(ctx); close(polled) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		serveErr = fmt.Errorf("serving: %w", err)
+		stop()
+	}
+	<-polled
+	if err := errors.Join(serveErr, <-media); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "stopped")
+	return nil
+}

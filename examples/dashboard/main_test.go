@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtcstats/rtcstats/internal/dashboard"
+)
+
+// A short run serves the page, both peers' inbound streams get charted
+// bitrates above zero, and the command stops by itself at -duration.
+func TestDashboardServesLivePeers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a 4 s call")
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-duration", "4s", "-interval", "250ms"}, pw)
+		pw.Close()
+		done <- err
+	}()
+	lines := bufio.NewScanner(pr)
+	var url string
+	for url == "" && lines.Scan() {
+		if u, ok := strings.CutPrefix(lines.Text(), "dashboard: "); ok {
+			url = u
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("no URL printed (got %q)", url)
+	}
+
+	deadline := time.Now().Add(15 * time.Second)
+	var st dashboard.State
+	for !livePeers(st) {
+		if time.Now().After(deadline) {
+			b, _ := json.Marshal(st)
+			t.Fatalf("no live inbound bitrate for both peers; state %.2000s", b)
+		}
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.Get(url + "api/state")
+		if err != nil {
+			continue // the call may be over already: judged by the deadline
+		}
+		st = dashboard.State{}
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not stop after -duration")
+	}
+}
+
+// livePeers: offerer and answerer each have an inbound-rtp stream whose
+// newest payload bitrate is above zero.
+func livePeers(st dashboard.State) bool {
+	live := map[string]bool{}
+	for _, p := range st.Peers {
+		for _, o := range p.Objects {
+			if o.Type != "inbound-rtp" {
+				continue
+			}
+			for _, c := range o.Charts {
+				for _, s := range c.Series {
+					if c.Name == "bitrate" && s.Label == "payload" && len(s.Values) > 0 && s.Values[len(s.Values)-1] > 0 {
+						live[p.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return live["offerer"] && live["answerer"]
+}
+
+func TestFlagsRejectBadValues(t *testing.T) {
+	for _, args := range [][]string{{"-duration", "-1s"}, {"-interval", "0s"}, {"-history", "1"}, {"-nope"}, {"extra"}, {"-addr", "not an address"}} {
+		if err := run(context.Background(), args, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
