@@ -12,6 +12,7 @@ import (
 	"github.com/pion/rtp"
 	"github.com/rtcstats/rtcstats/collectors"
 	"github.com/rtcstats/rtcstats/dscp"
+	"github.com/rtcstats/rtcstats/internal/payload"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 )
 
@@ -267,7 +268,7 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		col: collectors.NewOutbound(collectors.OutboundConfig{
 			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
 			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission, FECSSRC: info.SSRCForwardErrorCorrection,
-			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
+			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate, Codec: payload.CodecFromMime(info.MimeType),
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),
@@ -287,7 +288,11 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		if !s.col.OnPacket(i.packetTime(), h.SSRC, h.SequenceNumber, h.PayloadType, h.MarshalSize(), body, pad, mid) {
+		sent := collectors.SentPacket{
+			SSRC: h.SSRC, Seq: h.SequenceNumber, Timestamp: h.Timestamp, Marker: h.Marker, PT: h.PayloadType,
+			HeaderLen: h.MarshalSize(), PayloadLen: body, PaddingLen: pad, Mid: mid, Payload: payload[:body],
+		}
+		if !s.col.OnSentPacket(i.packetTime(), &sent) {
 			i.badRTP(info.SSRC, nil)
 		}
 		return n, err
@@ -349,6 +354,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 		col: collectors.NewInbound(collectors.InboundConfig{
 			ID: i.ids.next("IT"), RemoteID: i.ids.next("RO"),
 			SSRC: info.SSRC, Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
+			Codec: payload.CodecFromMime(info.MimeType),
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),
@@ -368,7 +374,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 			i.badRTP(ssrc, perr)
 			return n, attr, err
 		}
-		s.col.OnPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID))
+		s.col.OnMediaPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID), b[h.HeaderLen:h.HeaderLen+h.PayloadLen])
 		return n, attr, err
 	})
 }
@@ -407,7 +413,7 @@ func (i *Interceptor) bindRTX(info *interceptor.StreamInfo, reader interceptor.R
 			return n, attr, err // padding-only probe: carries no original packet
 		}
 		osn := uint16(b[h.HeaderLen])<<8 | uint16(b[h.HeaderLen+1])
-		primary.OnRTXPacket(i.packetTime(), &h, osn)
+		primary.OnRTXMediaPacket(i.packetTime(), &h, osn, b[h.HeaderLen+2:h.HeaderLen+h.PayloadLen])
 		return n, attr, err
 	})
 }

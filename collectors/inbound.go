@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtcstats/rtcstats/internal/payload"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -16,6 +17,9 @@ type InboundConfig struct {
 	Kind     string // "audio" or "video"
 	// ClockRate of the stream's codec, needed for jitter.
 	ClockRate uint32
+	// Codec of a video stream, for the frame members; payload.CodecUnknown
+	// (or an audio stream) leaves them absent.
+	Codec payload.Codec
 }
 
 // Inbound is the state of one received RTP stream (inbound-rtp) and of the
@@ -43,13 +47,18 @@ type Inbound struct {
 	rtxBytes   uint64
 	trackID    string
 	remote     remoteOutbound
-	xrStarted  bool         // an RRTR went out about this stream (see xr.go)
-	reportsOut rtcpInterval // our report blocks about this stream
+	xrStarted  bool          // an RRTR went out about this stream (see xr.go)
+	reportsOut rtcpInterval  // our report blocks about this stream
+	frames     *FrameTracker // video with a known codec, else nil
 }
 
 // NewInbound creates the state for a received stream.
 func NewInbound(cfg InboundConfig) *Inbound {
-	return &Inbound{cfg: cfg}
+	s := &Inbound{cfg: cfg}
+	if kindIsVideo(cfg.Kind) {
+		s.frames = NewFrameTracker(cfg.Codec, FrameReceiver)
+	}
+	return s
 }
 
 // Config returns what the stream was created with.
@@ -58,7 +67,16 @@ func (s *Inbound) Config() InboundConfig { return s.cfg }
 // OnPacket accounts one RTP packet of this SSRC. mid is the payload of the
 // sdes:mid header extension, or nil.
 func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
+	s.OnMediaPacket(now, h, mid, nil)
+}
+
+// OnMediaPacket is OnPacket with the packet's payload (between header and
+// padding), from which a video stream's frames are counted.
+func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, payload []byte) {
 	s.mu.Lock()
+	if s.frames != nil && payload != nil {
+		s.frames.Packet(now, h.Sequence, h.Timestamp, h.Marker, payload)
+	}
 	s.packetsReceived++
 	s.bytesReceived += uint64(h.PayloadLen)
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen)
@@ -107,11 +125,22 @@ func (s *Inbound) RTXSSRC() uint32 {
 // h describes the RTX packet itself. The packet counts as received for this
 // stream (it may repair a loss) but does not feed jitter.
 func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
+	s.OnRTXMediaPacket(now, h, osn, nil)
+}
+
+// OnRTXMediaPacket is OnRTXPacket with the original payload (after the
+// OSN), which completes a video frame the loss left open.
+func (s *Inbound) OnRTXMediaPacket(now time.Time, h *rtpx.Header, osn uint16, original []byte) {
 	if h.PayloadLen < 2 {
 		return // no OSN: a padding-only probe repairs nothing
 	}
 	payload := h.PayloadLen - 2
 	s.mu.Lock()
+	if s.frames != nil && original != nil {
+		// RFC 4588: the RTX packet carries the original's timestamp
+		// and, as pion's responder and libwebrtc send it, its marker.
+		s.frames.Packet(now, osn, h.Timestamp, h.Marker, original)
+	}
 	s.packetsReceived++
 	s.bytesReceived += uint64(payload)
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen + 2)
@@ -229,6 +258,9 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 			in.BurstLossRate = v.float64(b.BurstLossRate)
 			in.GapLossRate = v.float64(b.GapLossRate)
 		}
+	}
+	if s.frames != nil {
+		s.frames.Snapshot(now).FillInbound(in)
 	}
 	if avg, ok := s.reportsOut.average(); ok {
 		in.AverageRTCPInterval = v.float64(avg)

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtcstats/rtcstats/internal/payload"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -18,6 +19,9 @@ type OutboundConfig struct {
 	Kind     string
 	// ClockRate of the stream's codec, to convert reported jitter to seconds.
 	ClockRate uint32
+	// Codec of a video stream, for the frame members; payload.CodecUnknown
+	// (or an audio stream) leaves them absent.
+	Codec payload.Codec
 }
 
 // srHistoryLen is how many of our own Sender Reports are remembered for
@@ -53,6 +57,7 @@ type Outbound struct {
 	srNext int
 	srIv   rtcpInterval // our Sender Reports (averageRtcpInterval)
 	remote remoteInbound
+	frames *FrameTracker // video with a known codec, else nil
 }
 
 type sentSR struct {
@@ -62,7 +67,24 @@ type sentSR struct {
 
 // NewOutbound creates the state for a sent stream.
 func NewOutbound(cfg OutboundConfig) *Outbound {
-	return &Outbound{cfg: cfg}
+	s := &Outbound{cfg: cfg}
+	if kindIsVideo(cfg.Kind) {
+		s.frames = NewFrameTracker(cfg.Codec, FrameSender)
+	}
+	return s
+}
+
+// SentPacket is one RTP packet written for an outbound stream.
+type SentPacket struct {
+	SSRC      uint32
+	Seq       uint16
+	Timestamp uint32
+	Marker    bool
+	PT        uint8
+	// HeaderLen includes CSRCs and extensions; PayloadLen excludes padding.
+	HeaderLen, PayloadLen, PaddingLen int
+	Mid                               []byte // sdes:mid extension payload, or nil
+	Payload                           []byte // the payload, for a video stream's frames; or nil
 }
 
 // Config returns what the stream was created with.
@@ -75,7 +97,18 @@ func (s *Outbound) Config() OutboundConfig { return s.cfg }
 // the sdes:mid extension payload, or nil. It reports false for a packet on
 // any other SSRC, which changes nothing but a counter.
 func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) bool {
+	return s.OnSentPacket(now, &SentPacket{SSRC: ssrc, Seq: seq, PT: pt, HeaderLen: headerLen, PayloadLen: payloadLen, PaddingLen: paddingLen, Mid: mid})
+}
+
+// OnSentPacket is OnPacket with the whole description of the packet: with
+// its payload, a video stream's frames are counted from the packets on its
+// own SSRC (retransmissions included: a frame counts once).
+func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
+	ssrc, seq, pt, headerLen, payloadLen, paddingLen, mid := p.SSRC, p.Seq, p.PT, p.HeaderLen, p.PayloadLen, p.PaddingLen, p.Mid
 	s.mu.Lock()
+	if ssrc == s.cfg.SSRC && s.frames != nil && p.Payload != nil {
+		s.frames.Packet(now, seq, p.Timestamp, p.Marker, p.Payload)
+	}
 	switch {
 	case ssrc == s.cfg.SSRC:
 	case ssrc == s.cfg.RTXSSRC && ssrc != 0:
@@ -272,6 +305,9 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	}
 	if s.mid != "" {
 		out.Mid = v.string(s.mid)
+	}
+	if s.frames != nil {
+		s.frames.Snapshot(now).FillOutbound(out)
 	}
 	if avg, ok := s.srIv.average(); ok {
 		out.AverageRTCPInterval = v.float64(avg)
