@@ -355,6 +355,7 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			o.Mid = mid
 		}
 		o.TransportID, o.CodecID = tid, cid
+		s.links.Store(&streamLinks{mid: o.Mid, transportID: tid, codecID: cid})
 		if s.marks != nil {
 			o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
 		}
@@ -378,6 +379,7 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			in.Mid = mid
 		}
 		in.TransportID, in.CodecID = tid, cid
+		s.links.Store(&streamLinks{mid: in.Mid, transportID: tid, codecID: cid})
 		if s.marks != nil {
 			in.PerDSCPPacketsReceived = s.marks.PerDSCP()
 		}

@@ -159,6 +159,7 @@ type localStream struct {
 	info  streamCodec
 	midID uint8
 	marks *sentMarks // nil without WithDSCP
+	links atomic.Pointer[streamLinks]
 }
 
 type remoteStream struct {
@@ -166,6 +167,7 @@ type remoteStream struct {
 	info  streamCodec
 	midID uint8
 	marks *dscp.Stream // nil without WithDSCP
+	links atomic.Pointer[streamLinks]
 }
 
 // rtxStream is a received RFC 4588 stream. Its packets are folded into the
@@ -262,6 +264,7 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		return writer
 	}
 	if rebind {
+		i.endOutbound(old, i.clock.Now())
 		i.unbindSentMarks(old.marks)
 	}
 	s := &localStream{
@@ -325,6 +328,7 @@ func (i *Interceptor) UnbindLocalStream(info *interceptor.StreamInfo) {
 	delete(i.outbound, info.SSRC)
 	i.mu.Unlock()
 	if s != nil {
+		i.endOutbound(s, i.clock.Now())
 		i.unbindSentMarks(s.marks)
 	}
 }
@@ -348,6 +352,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 		return reader
 	}
 	if rebind {
+		i.endInbound(old, i.clock.Now())
 		i.unbindReceivedMarks(old.marks)
 	}
 	s := &remoteStream{
@@ -466,6 +471,7 @@ func (i *Interceptor) UnbindRemoteStream(info *interceptor.StreamInfo) {
 	delete(i.rtx, info.SSRC)
 	i.mu.Unlock()
 	if s != nil {
+		i.endInbound(s, i.clock.Now())
 		i.unbindReceivedMarks(s.marks)
 	}
 	if r != nil {
@@ -480,10 +486,13 @@ func (i *Interceptor) Close() error {
 	i.gate.close()
 	i.mu.Lock()
 	i.closed = true
+	now := i.clock.Now()
 	for _, s := range i.outbound {
+		i.endOutbound(s, now)
 		i.unbindSentMarks(s.marks)
 	}
 	for _, s := range i.inbound {
+		i.endInbound(s, now)
 		i.unbindReceivedMarks(s.marks)
 	}
 	for _, r := range i.rtx {

@@ -51,6 +51,7 @@ type config struct {
 	dscpOn        bool
 	maxStreams    int
 	xr            bool
+	statsEnded    func(EndedStats)
 }
 
 // Option configures a Factory.
@@ -125,6 +126,21 @@ func WithMaxStreams(n int) Option {
 func WithRTCPXR() Option {
 	return func(c *config) error {
 		c.xr = true
+		return nil
+	}
+}
+
+// WithStatsEnded calls f with the final stats of each RTP stream that stops
+// being monitored (see EndedStats), like the spec's statsended event. f
+// runs on the goroutine of pion that unbinds the stream (or closes the
+// PeerConnection), so it must return quickly and must not call back into
+// the Factory for the same PeerConnection.
+func WithStatsEnded(f func(EndedStats)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return fmt.Errorf("%w: WithStatsEnded(nil)", ErrInvalidOption)
+		}
+		c.statsEnded = f
 		return nil
 	}
 }
