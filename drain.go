@@ -25,7 +25,7 @@ func (f *Factory) DrainRTCP(pc *webrtc.PeerConnection) error {
 	if err != nil {
 		return err
 	}
-	i.syncTransceivers(pc) // tells the DSCP marker each sender's track
+	_, _ = i.syncTransceivers(pc) // tells the DSCP marker each sender's track
 	for _, s := range pc.GetSenders() {
 		i.drainOnce(s, func(b []byte) error { _, _, err := s.Read(b); return err })
 	}

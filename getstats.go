@@ -49,8 +49,8 @@ func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 	pruneDangling(r)
 
 	i.syncWithReceivers(pc)
-	mids := i.syncTransceivers(pc)
-	i.snapshotRTP(r, now, conv, mids)
+	mids, encs := i.syncTransceivers(pc)
+	i.snapshotRTP(r, now, conv, mids, encs)
 	return r, nil
 }
 
@@ -244,10 +244,11 @@ func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
 // fixed once pion has started the sender (AddEncoding refuses after that),
 // which it does before binding its streams, so a sender is asked once after
 // all of its SSRCs are bound and remembered until it leaves pc.
-func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]string {
+func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]string, map[uint32]encoding) {
 	m := i.factory.marker
 	trs := pc.GetTransceivers()
 	mids := make(map[uint32]string, 2*len(trs))
+	encs := make(map[uint32]encoding, len(trs))
 
 	i.senders.Lock()
 	defer i.senders.Unlock()
@@ -260,10 +261,11 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]str
 			if t := s.Track(); t != nil {
 				trackID = t.ID()
 			}
-			for _, ssrc := range c.ssrcs {
+			for k, ssrc := range c.ssrcs {
 				if mid != "" {
 					mids[ssrc] = mid
 				}
+				encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k)}
 				if m != nil && trackID != "" && trackID != c.trackID {
 					m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
 				}
@@ -285,7 +287,13 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) map[uint32]str
 			delete(i.senders.byPtr, s) // removed from pc
 		}
 	}
-	return mids
+	return mids, encs
+}
+
+// encoding is where an outgoing SSRC sits in its sender's encodings.
+type encoding struct {
+	rid   string // "" without simulcast
+	index uint32
 }
 
 // senderCache remembers what syncTransceivers learnt of pion's senders.
@@ -297,6 +305,7 @@ type senderCache struct {
 
 type senderInfo struct {
 	ssrcs   []uint32 // primary SSRCs of the sender's encodings
+	rids    []string // their RIDs, "" when none
 	final   bool     // all bound: ssrcs cannot change any more
 	trackID string   // last track given to the marker; only when final
 	gen     uint64
@@ -316,9 +325,10 @@ func (i *Interceptor) senderInfoLocked(s *webrtc.RTPSender) *senderInfo {
 	if c.final {
 		return c
 	}
-	c.ssrcs = c.ssrcs[:0]
+	c.ssrcs, c.rids = c.ssrcs[:0], c.rids[:0]
 	for _, e := range s.GetParameters().Encodings {
 		c.ssrcs = append(c.ssrcs, uint32(e.SSRC))
+		c.rids = append(c.rids, e.RID)
 	}
 	i.mu.RLock()
 	bound := len(c.ssrcs) > 0
@@ -332,7 +342,7 @@ func (i *Interceptor) senderInfoLocked(s *webrtc.RTPSender) *senderInfo {
 	return c
 }
 
-func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, mids map[uint32]string) {
+func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, mids map[uint32]string, encs map[uint32]encoding) {
 	// Copy the stream lists, then snapshot each stream under its own lock.
 	i.mu.RLock()
 	outs := make([]*localStream, 0, len(i.outbound))
@@ -355,6 +365,12 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			o.Mid = mid
 		}
 		o.TransportID, o.CodecID = tid, cid
+		if e, ok := encs[o.SSRC]; ok && o.Kind == "video" { // neither exists for audio
+			if e.rid != "" {
+				o.Rid = new(e.rid)
+			}
+			o.EncodingIndex = new(e.index)
+		}
 		s.links.Store(&streamLinks{mid: o.Mid, transportID: tid, codecID: cid})
 		if s.marks != nil {
 			o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()

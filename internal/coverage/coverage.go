@@ -19,13 +19,14 @@ const (
 	No                         // not measurable at this layer
 )
 
+// String returns the status as README's table words it.
 func (s Status) String() string {
 	return [...]string{"", "measured here", "taken from pion", "pion, filled here", "planned", "not measurable here"}[s]
 }
 
 // Entry is one member's row.
 type Entry struct {
-	Status Status
+	Status Status // where the value comes from
 	// When is empty when the member is present in every object of the
 	// type once traffic flows; otherwise it says when (e.g. "video only").
 	When string
@@ -35,9 +36,9 @@ type Entry struct {
 
 // Type is one stats type (and kind, for media-source) with its members.
 type Type struct {
-	Type    report.Type
-	Kind    string
-	Members map[string]Entry
+	Type    report.Type      // the stats type
+	Kind    string           // "audio" or "video" for media-source, else ""
+	Members map[string]Entry // every member of the type's dictionary, by name
 }
 
 func set(m map[string]Entry, e Entry, names ...string) {
@@ -47,15 +48,16 @@ func set(m map[string]Entry, e Entry, names ...string) {
 }
 
 const (
-	decoder   = "decoder/renderer internals: an interceptor sees no decoded frames"
-	encoder   = "encoder internals: an interceptor sees only what the encoder emitted"
-	jb        = "no jitter buffer at this layer"
-	playout   = "audio playout happens in the application, not in pion"
-	ecn       = "ECN marks are not visible to pion's sockets"
-	dscpWhen  = "with rtcstats.WithDSCP and sockets wrapped by its Marker (Linux)" //nolint:gosec // G101 reads "dscPWhen" as a password
-	issue4    = "depth issue: from payload descriptors and header extensions"
-	notPion   = "pion does not expose it"
-	notSignal = "not signalled to or by pion"
+	decoder     = "decoder/renderer internals: an interceptor sees no decoded frames"
+	encoder     = "encoder internals: an interceptor sees only what the encoder emitted"
+	jb          = "no jitter buffer at this layer"
+	playout     = "audio playout happens in the application, not in pion"
+	ecn         = "ECN marks are not visible to pion's sockets"
+	dscpWhen    = "with rtcstats.WithDSCP and sockets wrapped by its Marker (Linux)" //nolint:gosec // G101 reads "dscPWhen" as a password
+	issue4      = "depth issue: from payload descriptors and header extensions"
+	notPion     = "pion does not expose it"
+	notSignal   = "not signalled to or by pion"
+	videoFrames = "video, VP8/VP9/H.264/AV1"
 )
 
 // Table returns the coverage table, one entry per reported type.
@@ -107,8 +109,8 @@ func Table() []Type {
 	set(in, Entry{Status: No, Why: playout}, "playoutId")
 	set(in, Entry{Status: No, Why: "pion's receivers do not bind a FlexFEC stream, so its packets never reach an interceptor"}, "fecBytesReceived fecPacketsReceived fecPacketsDiscarded fecSsrc")
 	set(in, Entry{Status: No, Why: "SRTP failures are dropped by pion's srtp session before any interceptor"}, "packetsFailedDecryption")
-	set(in, Entry{Status: Measured, When: "video, VP8/VP9/H.264/AV1", Why: "from the payload descriptors: a frame (RTP timestamp) counts once all its packets from start to marker are in"}, "framesReceived framesAssembledFromMultiplePackets totalAssemblyTime")
-	set(in, Entry{Status: Measured, When: "video, VP8/VP9/H.264/AV1", Why: "complete key frames received (nothing is decoded here: a complete key frame is what a decoder would decode)"}, "keyFramesDecoded")
+	set(in, Entry{Status: Measured, When: videoFrames, Why: "from the payload descriptors: a frame (RTP timestamp) counts once all its packets from start to marker are in"}, "framesReceived framesAssembledFromMultiplePackets totalAssemblyTime")
+	set(in, Entry{Status: Measured, When: videoFrames, Why: "complete key frames received (nothing is decoded here: a complete key frame is what a decoder would decode)"}, "keyFramesDecoded")
 	set(in, Entry{Status: Measured, When: "video, once a complete key frame (or H.264 SPS) gave the size", Why: "VP8 key-frame header, VP9 scalability structure or key-frame header, H.264 SPS, AV1 frame header"}, "frameWidth frameHeight")
 	set(in, Entry{Status: Measured, When: "video, after the first complete frame", Why: "complete frames in the last second"}, "framesPerSecond")
 	set(in, Entry{Status: Planned, Why: issue4}, "audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag")
@@ -125,8 +127,10 @@ func Table() []Type {
 	set(out, Entry{Status: Measured, When: "after the first report block"}, "remoteId")
 	set(out, Entry{Status: Measured, When: "video only"}, "firCount pliCount")
 	set(out, Entry{Status: Measured, When: "when RTX is negotiated (video)"}, "rtxSsrc")
-	set(out, Entry{Status: Planned, Why: issue4}, "mediaSourceId rid encodingIndex voiceActivityFlag")
-	set(out, Entry{Status: Measured, When: "video, VP8/VP9/H.264/AV1", Why: "frames whose marker packet was sent, from the payload descriptors"}, "framesSent keyFramesEncoded")
+	set(out, Entry{Status: Planned, Why: issue4}, "mediaSourceId voiceActivityFlag")
+	set(out, Entry{Status: Pion, When: "video", Why: "the SSRC's position in the sender's encodings (RTPSender.GetParameters)"}, "encodingIndex")
+	set(out, Entry{Status: Pion, When: "video sent with RIDs (simulcast)", Why: "the encoding's RID from the sender's parameters"}, "rid")
+	set(out, Entry{Status: Measured, When: videoFrames, Why: "frames whose marker packet was sent, from the payload descriptors"}, "framesSent keyFramesEncoded")
 	set(out, Entry{Status: Measured, When: "video, once a key frame gave the size", Why: "from the sent key frames' headers (VP8, VP9) or SPS (H.264), AV1 frame header"}, "frameWidth frameHeight")
 	set(out, Entry{Status: Measured, When: "video, after the first frame sent", Why: "frames sent in the last second"}, "framesPerSecond")
 	set(out, Entry{Status: Planned, Why: "needs the encoder's target bitrate and frame rate, which pion's sender parameters do not carry (collectors.FrameTracker.SetTarget is ready for them)"}, "hugeFramesSent")
