@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats/collectors"
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -265,7 +266,7 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]st
 				if mid != "" {
 					mids[ssrc] = mid
 				}
-				encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k)}
+				encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k), trackID: trackID}
 				if m != nil && trackID != "" && trackID != c.trackID {
 					m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
 				}
@@ -292,8 +293,9 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]st
 
 // encoding is where an outgoing SSRC sits in its sender's encodings.
 type encoding struct {
-	rid   string // "" without simulcast
-	index uint32
+	rid     string // "" without simulcast
+	index   uint32
+	trackID string // the sender's track now, "" without one
 }
 
 // senderCache remembers what syncTransceivers learnt of pion's senders.
@@ -372,6 +374,9 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			o.EncodingIndex = new(e.index)
 		}
 		s.links.Store(&streamLinks{mid: o.Mid, transportID: tid, codecID: cid})
+		if e, ok := encs[o.SSRC]; ok && e.trackID != "" {
+			o.MediaSourceID = i.mediaSource(r, conv, e.trackID, o.Kind, snap)
+		}
 		if s.marks != nil {
 			o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
 		}
@@ -400,6 +405,9 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			in.PerDSCPPacketsReceived = s.marks.PerDSCP()
 		}
 		r[in.ID] = in
+		for _, c := range snap.CSRCs {
+			r[c.ID] = c
+		}
 		if ro := snap.Remote; ro != nil {
 			ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
 			r[ro.ID] = ro
@@ -497,4 +505,51 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 	}
 	r[id] = cs
 	return id
+}
+
+// mediaSource returns the id of the media-source object of the track a
+// stream sends, adding the object to r or merging into it what this stream
+// measured (nil when the id table is full). For simulcast, several streams
+// send one track: the video source is described by the stream with the
+// largest frames, the closest to what the encoder was given.
+func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID, kind string, snap collectors.OutboundSnapshot) *string {
+	prefix := "SA"
+	if kind == "video" {
+		prefix = "SV"
+	}
+	id := i.stableID(prefix, "source/"+kind+"/"+trackID)
+	if id == "" {
+		return nil
+	}
+	base := conv.base(report.TypeMediaSource, id)
+	switch kind {
+	case "video":
+		src := snap.VideoSource
+		if src == nil {
+			src = &report.VideoSourceStats{}
+		}
+		if old, ok := r[id].(*report.VideoSourceStats); ok && area(old) >= area(src) {
+			return &old.ID
+		}
+		src.Base, src.TrackIdentifier, src.Kind = base, trackID, kind
+		r[id] = src
+	default:
+		if _, ok := r[id]; ok {
+			return new(id)
+		}
+		src := snap.AudioSource
+		if src == nil {
+			src = &report.AudioSourceStats{}
+		}
+		src.Base, src.TrackIdentifier, src.Kind = base, trackID, kind
+		r[id] = src
+	}
+	return new(id)
+}
+
+func area(s *report.VideoSourceStats) uint64 {
+	if s.Width == nil || s.Height == nil {
+		return 0
+	}
+	return uint64(*s.Width) * uint64(*s.Height)
 }

@@ -16,7 +16,17 @@ import (
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 )
 
-const midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+const (
+	midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+	// RFC 6464 (client-to-mixer) and RFC 6465 (mixer-to-client) levels.
+	audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+	csrcLevelURI  = "urn:ietf:params:rtp-hdrext:csrc-audio-level"
+)
+
+// isOpus48k reports whether a stream carries Opus at its RTP clock of 48 kHz.
+func isOpus48k(info *interceptor.StreamInfo) bool {
+	return strings.EqualFold(info.MimeType, "audio/opus") && info.ClockRate == 48000
+}
 
 // Interceptor observes every RTP and RTCP packet of one PeerConnection. It
 // never modifies, delays or drops a packet. Create it through a Factory.
@@ -155,11 +165,12 @@ func (i *Interceptor) refuse(c *atomic.Uint64, what string, ssrc uint32, hasSSRC
 }
 
 type localStream struct {
-	col   *collectors.Outbound
-	info  streamCodec
-	midID uint8
-	marks *sentMarks // nil without WithDSCP
-	links atomic.Pointer[streamLinks]
+	col     *collectors.Outbound
+	info    streamCodec
+	midID   uint8
+	levelID uint8      // RFC 6464 audio level extension id, 0 if not negotiated
+	marks   *sentMarks // nil without WithDSCP
+	links   atomic.Pointer[streamLinks]
 }
 
 type remoteStream struct {
@@ -272,10 +283,12 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
 			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission, FECSSRC: info.SSRCForwardErrorCorrection,
 			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate, Codec: payload.CodecFromMime(info.MimeType),
+			AudioLevel: extensionID(info, audioLevelURI) != 0, Opus: isOpus48k(info),
 		}),
-		info:  codecOf(info),
-		midID: extensionID(info, midURI),
-		marks: i.bindSentMarks(info),
+		info:    codecOf(info),
+		midID:   extensionID(info, midURI),
+		levelID: extensionID(info, audioLevelURI),
+		marks:   i.bindSentMarks(info),
 	}
 	i.outbound[info.SSRC] = s
 	i.mu.Unlock()
@@ -294,6 +307,9 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		sent := collectors.SentPacket{
 			SSRC: h.SSRC, Seq: h.SequenceNumber, Timestamp: h.Timestamp, Marker: h.Marker, PT: h.PayloadType,
 			HeaderLen: h.MarshalSize(), PayloadLen: body, PaddingLen: pad, Mid: mid, Payload: payload[:body],
+		}
+		if s.levelID != 0 {
+			sent.AudioLevel = h.GetExtension(s.levelID)
 		}
 		if !s.col.OnSentPacket(i.packetTime(), &sent) {
 			i.badRTP(info.SSRC, nil)
@@ -359,7 +375,9 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 		col: collectors.NewInbound(collectors.InboundConfig{
 			ID: i.ids.next("IT"), RemoteID: i.ids.next("RO"),
 			SSRC: info.SSRC, Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
-			Codec: payload.CodecFromMime(info.MimeType),
+			Codec:        payload.CodecFromMime(info.MimeType),
+			AudioLevelID: extensionID(info, audioLevelURI), CSRCLevelID: extensionID(info, csrcLevelURI),
+			Opus: isOpus48k(info),
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),
@@ -379,7 +397,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 			i.badRTP(ssrc, perr)
 			return n, attr, err
 		}
-		s.col.OnMediaPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID), b[h.HeaderLen:h.HeaderLen+h.PayloadLen])
+		s.col.OnMediaPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID), b[:n])
 		return n, attr, err
 	})
 }

@@ -17,7 +17,7 @@ type EndedStats struct {
 	PeerConnectionID string
 	// Report holds the stream's objects: an outbound-rtp with its
 	// remote-inbound-rtp (once a report block came), or an inbound-rtp
-	// with its remote-outbound-rtp (once an SR came). transportId,
+	// with its remote-outbound-rtp (once an SR came) and csrc objects. transportId,
 	// codecId and mid are those of the last GetStats that saw the stream
 	// (absent if none did), so they may name objects not in Report.
 	Report report.Report
@@ -77,6 +77,9 @@ func (i *Interceptor) endInbound(s *remoteStream, now time.Time) {
 		in.PerDSCPPacketsReceived = s.marks.PerDSCP()
 	}
 	r := report.Report{in.ID: in}
+	for _, c := range snap.CSRCs {
+		r[c.ID] = c
+	}
 	if ro := snap.Remote; ro != nil {
 		ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
 		r[ro.ID] = ro

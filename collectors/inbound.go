@@ -20,6 +20,13 @@ type InboundConfig struct {
 	// Codec of a video stream, for the frame members; payload.CodecUnknown
 	// (or an audio stream) leaves them absent.
 	Codec payload.Codec
+	// AudioLevelID is the negotiated id of the RFC 6464 client-to-mixer
+	// audio level extension (audio), CSRCLevelID of RFC 6465's
+	// mixer-to-client one; 0 when not negotiated.
+	AudioLevelID, CSRCLevelID uint8
+	// Opus says the payload is Opus at 48 kHz, whose packets tell their
+	// duration (RFC 6716 TOC); other codecs are timed by RTP timestamps.
+	Opus bool
 }
 
 // Inbound is the state of one received RTP stream (inbound-rtp) and of the
@@ -50,6 +57,8 @@ type Inbound struct {
 	xrStarted  bool          // an RRTR went out about this stream (see xr.go)
 	reportsOut rtcpInterval  // our report blocks about this stream
 	frames     *FrameTracker // video with a known codec, else nil
+	level      *AudioLevel   // audio with AudioLevelID, else nil
+	csrcs      *CSRCTable    // from the first packet with a CSRC list
 }
 
 // NewInbound creates the state for a received stream.
@@ -57,6 +66,9 @@ func NewInbound(cfg InboundConfig) *Inbound {
 	s := &Inbound{cfg: cfg}
 	if kindIsVideo(cfg.Kind) {
 		s.frames = NewFrameTracker(cfg.Codec, FrameReceiver)
+	}
+	if cfg.Kind == "audio" && cfg.AudioLevelID != 0 {
+		s.level = new(AudioLevel)
 	}
 	return s
 }
@@ -70,12 +82,19 @@ func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
 	s.OnMediaPacket(now, h, mid, nil)
 }
 
-// OnMediaPacket is OnPacket with the packet's payload (between header and
-// padding), from which a video stream's frames are counted.
-func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, payload []byte) {
+// OnMediaPacket is OnPacket with the whole packet pkt (h parsed from it),
+// from which a video stream's frames, an audio stream's levels (RFC 6464)
+// and the contributing sources (CSRC list, RFC 6465 levels) are measured.
+func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, pkt []byte) {
 	s.mu.Lock()
-	if s.frames != nil && payload != nil {
-		s.frames.Packet(now, h.Sequence, h.Timestamp, h.Marker, payload)
+	if pkt != nil && s.frames != nil {
+		s.frames.Packet(now, h.Sequence, h.Timestamp, h.Marker, pkt[h.HeaderLen:h.HeaderLen+h.PayloadLen])
+	}
+	if pkt != nil && h.CSRCCount > 0 {
+		if s.csrcs == nil {
+			s.csrcs = NewCSRCTable(CSRCConfig{InboundID: s.cfg.ID})
+		}
+		s.csrcs.OnPacket(now, pkt, h, h.Extension(pkt, s.cfg.CSRCLevelID))
 	}
 	s.packetsReceived++
 	s.bytesReceived += uint64(h.PayloadLen)
@@ -88,7 +107,8 @@ func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, payload []by
 	// Jitter only from packets that advance the sequence: a late or
 	// retransmitted packet's transit says nothing about network jitter,
 	// and neither does a stray far from the sequence.
-	switch s.seq.receive(h.Sequence, true) {
+	res := s.seq.receive(h.Sequence, true)
+	switch res {
 	case seqInOrder:
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
 		s.burst.Receive(now, h.Sequence)
@@ -97,12 +117,40 @@ func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, payload []by
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
 		s.burst.Restart()
 		s.burst.Receive(now, h.Sequence)
+		if s.level != nil {
+			s.level.Restart()
+		}
 	case seqLate:
 		s.burst.Receive(now, h.Sequence)
 	case seqDuplicate:
 		s.packetsDuplicated++
 	}
+	if s.level != nil && pkt != nil && (res == seqInOrder || res == seqRestart || res == seqLate) {
+		s.addLevelLocked(h, pkt, res == seqLate)
+	}
 	s.mu.Unlock()
+}
+
+// addLevelLocked accounts an audio packet's RFC 6464 level, if it has one.
+// Duplicates and strays never get here: their audio is not new.
+func (s *Inbound) addLevelLocked(h *rtpx.Header, pkt []byte, late bool) {
+	lvl, voice, ok := rtpx.ParseAudioLevel(h.Extension(pkt, s.cfg.AudioLevelID))
+	if !ok {
+		return
+	}
+	if s.cfg.Opus {
+		n, ok := rtpx.OpusSamples(pkt[h.HeaderLen : h.HeaderLen+h.PayloadLen])
+		if !ok {
+			return
+		}
+		if late {
+			s.level.AddLate(lvl, n, 48000)
+		} else {
+			s.level.Add(lvl, voice, n, 48000)
+		}
+		return
+	}
+	s.level.AddRTP(lvl, voice, h.Sequence, h.Timestamp, s.cfg.ClockRate)
 }
 
 // LinkRTX declares that retransmissions of this stream arrive on rtxSSRC
@@ -196,6 +244,8 @@ type InboundSnapshot struct {
 	// PayloadType of the last packet; valid when HasPayloadType.
 	PayloadType    uint8
 	HasPayloadType bool
+	// CSRCs are the stream's contributing sources (csrc objects).
+	CSRCs []*report.ContributingSourceStats
 }
 
 // Snapshot returns the stream's stats as of now. References to objects this
@@ -262,6 +312,14 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	if s.frames != nil {
 		s.frames.Snapshot(now).FillInbound(in)
 	}
+	if s.level != nil {
+		if l := s.level.Snapshot(); l.Packets > 0 {
+			in.AudioLevel = v.float64(l.AudioLevel)
+			in.TotalAudioEnergy = v.float64(l.TotalAudioEnergy)
+			in.TotalSamplesDuration = v.float64(l.TotalSamplesDuration)
+			in.VoiceActivityFlag = new(l.VoiceActivityFlag)
+		}
+	}
 	if avg, ok := s.reportsOut.average(); ok {
 		in.AverageRTCPInterval = v.float64(avg)
 	}
@@ -271,6 +329,9 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 		in.RetransmittedBytesReceived = v.uint64(s.rtxBytes)
 	}
 	snap := InboundSnapshot{Inbound: in, PayloadType: s.payloadType, HasPayloadType: s.packetsReceived > 0}
+	if s.csrcs != nil {
+		snap.CSRCs = s.csrcs.Snapshot(now)
+	}
 	if s.remote.reports > 0 {
 		in.RemoteID = v.string(s.cfg.RemoteID)
 		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted)

@@ -22,6 +22,11 @@ type OutboundConfig struct {
 	// Codec of a video stream, for the frame members; payload.CodecUnknown
 	// (or an audio stream) leaves them absent.
 	Codec payload.Codec
+	// AudioLevel says the RFC 6464 audio level extension is negotiated
+	// (audio): the levels of the packets sent feed the media source.
+	AudioLevel bool
+	// Opus: the payload is Opus at 48 kHz (see InboundConfig.Opus).
+	Opus bool
 }
 
 // srHistoryLen is how many of our own Sender Reports are remembered for
@@ -58,6 +63,7 @@ type Outbound struct {
 	srIv   rtcpInterval // our Sender Reports (averageRtcpInterval)
 	remote remoteInbound
 	frames *FrameTracker // video with a known codec, else nil
+	level  *AudioLevel   // audio with the level extension, else nil
 }
 
 type sentSR struct {
@@ -70,6 +76,9 @@ func NewOutbound(cfg OutboundConfig) *Outbound {
 	s := &Outbound{cfg: cfg}
 	if kindIsVideo(cfg.Kind) {
 		s.frames = NewFrameTracker(cfg.Codec, FrameSender)
+	}
+	if cfg.Kind == "audio" && cfg.AudioLevel {
+		s.level = new(AudioLevel)
 	}
 	return s
 }
@@ -85,6 +94,7 @@ type SentPacket struct {
 	HeaderLen, PayloadLen, PaddingLen int
 	Mid                               []byte // sdes:mid extension payload, or nil
 	Payload                           []byte // the payload, for a video stream's frames; or nil
+	AudioLevel                        []byte // RFC 6464 extension payload, or nil
 }
 
 // Config returns what the stream was created with.
@@ -145,8 +155,10 @@ func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
 	switch {
 	case !s.started:
 		s.started, s.firstSeq, s.maxSeq = true, ext, ext
+		s.addLevelLocked(p)
 	case ext > s.maxSeq:
 		s.maxSeq = ext
+		s.addLevelLocked(p)
 	default:
 		// Without RTX a retransmission reuses its original sequence
 		// number, so anything that does not advance the sequence is one.
@@ -155,6 +167,25 @@ func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
 	}
 	s.mu.Unlock()
 	return true
+}
+
+// addLevelLocked accounts the RFC 6464 level of a new (not resent) audio
+// packet for the media source.
+func (s *Outbound) addLevelLocked(p *SentPacket) {
+	if s.level == nil {
+		return
+	}
+	lvl, voice, ok := rtpx.ParseAudioLevel(p.AudioLevel)
+	if !ok {
+		return
+	}
+	if s.cfg.Opus {
+		if n, ok := rtpx.OpusSamples(p.Payload); ok {
+			s.level.Add(lvl, voice, n, 48000)
+		}
+		return
+	}
+	s.level.AddRTP(lvl, voice, p.Seq, p.Timestamp, s.cfg.ClockRate)
 }
 
 // OnNACK counts a Generic NACK message received about this stream.
@@ -269,6 +300,11 @@ type OutboundSnapshot struct {
 	Remote         *report.RemoteInboundRTPStreamStats
 	PayloadType    uint8
 	HasPayloadType bool
+	// VideoSource and AudioSource are what the stream's packets say of the
+	// track it sends (media-source members only; nil when they say
+	// nothing): frames and size for video, RFC 6464 levels for audio.
+	VideoSource *report.VideoSourceStats
+	AudioSource *report.AudioSourceStats
 }
 
 // Snapshot returns the stream's stats as of now. codecId and transportId are
@@ -313,6 +349,19 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 		out.AverageRTCPInterval = v.float64(avg)
 	}
 	snap := OutboundSnapshot{Outbound: out, PayloadType: s.payloadType, HasPayloadType: s.started}
+	switch {
+	case s.frames != nil:
+		snap.VideoSource = &report.VideoSourceStats{}
+		s.frames.Snapshot(now).FillVideoSource(snap.VideoSource)
+	case s.level != nil:
+		snap.AudioSource = &report.AudioSourceStats{}
+		if l := s.level.Snapshot(); l.Packets > 0 {
+			snap.AudioSource.AudioLevel = new(l.AudioLevel)
+			snap.AudioSource.TotalAudioEnergy = new(l.TotalAudioEnergy)
+			snap.AudioSource.TotalSamplesDuration = new(l.TotalSamplesDuration)
+			out.VoiceActivityFlag = new(l.VoiceActivityFlag)
+		}
+	}
 	if s.remote.reports > 0 {
 		out.RemoteID = v.string(s.cfg.RemoteID)
 		snap.Remote = s.remote.snapshot(s.cfg)

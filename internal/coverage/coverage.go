@@ -54,7 +54,6 @@ const (
 	playout     = "audio playout happens in the application, not in pion"
 	ecn         = "ECN marks are not visible to pion's sockets"
 	dscpWhen    = "with rtcstats.WithDSCP and sockets wrapped by its Marker (Linux)" //nolint:gosec // G101 reads "dscPWhen" as a password
-	issue4      = "depth issue: from payload descriptors and header extensions"
 	notPion     = "pion does not expose it"
 	notSignal   = "not signalled to or by pion"
 	videoFrames = "video, VP8/VP9/H.264/AV1"
@@ -113,7 +112,8 @@ func Table() []Type {
 	set(in, Entry{Status: Measured, When: videoFrames, Why: "complete key frames received (nothing is decoded here: a complete key frame is what a decoder would decode)"}, "keyFramesDecoded")
 	set(in, Entry{Status: Measured, When: "video, once a complete key frame (or H.264 SPS) gave the size", Why: "VP8 key-frame header, VP9 scalability structure or key-frame header, H.264 SPS, AV1 frame header"}, "frameWidth frameHeight")
 	set(in, Entry{Status: Measured, When: "video, after the first complete frame", Why: "complete frames in the last second"}, "framesPerSecond")
-	set(in, Entry{Status: Planned, Why: issue4}, "audioLevel totalAudioEnergy totalSamplesDuration voiceActivityFlag")
+	set(in, Entry{Status: Measured, When: "audio with the RFC 6464 audio level extension negotiated, once a packet carried it", Why: "from the packets' levels: energy per the spec's formula over each packet's duration (Opus: from its TOC; else RTP timestamps); lost and DTX audio adds nothing"}, "audioLevel totalAudioEnergy totalSamplesDuration")
+	set(in, Entry{Status: Measured, When: "audio with the RFC 6464 audio level extension negotiated, once a packet carried it", Why: "the V bit of the newest packet"}, "voiceActivityFlag")
 	set(in, Entry{Status: Measured, Why: "RFC 3611 4.7.2 bursts with Gmin 16 on the received sequence; a missing number is lost 1 s after a later one arrived (a late or RTX copy before that repairs it), so they lag by up to 1 s"}, "burstPacketsLost burstLossCount")
 	set(in, Entry{Status: Measured, When: "once a sequence number has been decided (up to 1 s after the first packet)", Why: "lost / expected within bursts, and within gaps (RFC 7004 A (a), (b), as fractions)"}, "burstLossRate gapLossRate")
 	set(in, Entry{Status: Measured, When: "after our second report about the stream", Why: "mean time between the RTCP reports (pion's RR or SR blocks) we send about it; pion's reports carry no SDES, see README"}, "averageRtcpInterval")
@@ -127,13 +127,14 @@ func Table() []Type {
 	set(out, Entry{Status: Measured, When: "after the first report block"}, "remoteId")
 	set(out, Entry{Status: Measured, When: "video only"}, "firCount pliCount")
 	set(out, Entry{Status: Measured, When: "when RTX is negotiated (video)"}, "rtxSsrc")
-	set(out, Entry{Status: Planned, Why: issue4}, "mediaSourceId voiceActivityFlag")
+	set(out, Entry{Status: Measured, When: "once GetStats has seen the sender's track", Why: "the media-source object of that track"}, "mediaSourceId")
+	set(out, Entry{Status: Measured, When: "audio with the RFC 6464 audio level extension negotiated and written", Why: "the V bit of the newest packet sent"}, "voiceActivityFlag")
 	set(out, Entry{Status: Pion, When: "video", Why: "the SSRC's position in the sender's encodings (RTPSender.GetParameters)"}, "encodingIndex")
 	set(out, Entry{Status: Pion, When: "video sent with RIDs (simulcast)", Why: "the encoding's RID from the sender's parameters"}, "rid")
 	set(out, Entry{Status: Measured, When: videoFrames, Why: "frames whose marker packet was sent, from the payload descriptors"}, "framesSent keyFramesEncoded")
 	set(out, Entry{Status: Measured, When: "video, once a key frame gave the size", Why: "from the sent key frames' headers (VP8, VP9) or SPS (H.264), AV1 frame header"}, "frameWidth frameHeight")
 	set(out, Entry{Status: Measured, When: "video, after the first frame sent", Why: "frames sent in the last second"}, "framesPerSecond")
-	set(out, Entry{Status: Planned, Why: "needs the encoder's target bitrate and frame rate, which pion's sender parameters do not carry (collectors.FrameTracker.SetTarget is ready for them)"}, "hugeFramesSent")
+	set(out, Entry{Status: No, Why: "needs the encoder's target bitrate and frame rate, which pion's sender parameters do not carry (collectors.FrameTracker.SetTarget is ready for them)"}, "hugeFramesSent")
 	set(out, Entry{Status: Measured, When: "after our second Sender Report", Why: "mean time between the Sender Reports we send for it"}, "averageRtcpInterval")
 	set(out, Entry{Status: Measured, When: dscpWhen, Why: "counted at the socket per datagram sent, RTX and FEC folded in"}, "perDscpPacketsSent")
 	set(out, Entry{Status: No, Why: encoder},
@@ -153,7 +154,7 @@ func Table() []Type {
 	set(ri, Entry{Status: Measured, When: "after a report block with LSR and DLSR", Why: "RFC 3550 6.4.1 on the monotonic clock, matched to the SR we saw leave"}, "roundTripTime")
 	set(ri, Entry{Status: Filled, Why: "same as the local stream's"}, "transportId codecId")
 	set(ri, Entry{Status: No, Why: ecn}, "packetsReceivedWithEct1 packetsReceivedWithCe packetsReportedAsLost packetsReportedAsLostButRecovered packetsWithBleachedEct1Marking")
-	set(ri, Entry{Status: Planned, Why: "depth issue: RFC 3611 XR burst/gap blocks from the remote receiver"}, "burstPacketsLost burstLossCount burstLossRate gapLossRate")
+	set(ri, Entry{Status: No, Why: "needs RFC 3611 VoIP-metrics XR blocks from the remote receiver, which neither pion nor browsers send"}, "burstPacketsLost burstLossCount burstLossRate gapLossRate")
 	set(ri, Entry{Status: No, Why: "the remote's jitter buffer and decoder are not reported in RTCP RR"}, "packetsRepaired burstPacketsDiscarded burstDiscardCount burstDiscardRate gapDiscardRate partialFramesLost fullFramesLost packetsDiscarded")
 
 	ro := common(map[string]Entry{})
@@ -163,11 +164,14 @@ func Table() []Type {
 	set(ro, Entry{Status: Measured, When: "with WithRTCPXR, while the latest SR came with a DLRR answering our RRTR", Why: "RFC 3611 4.5 on the monotonic clock"}, "roundTripTime")
 
 	as := common(map[string]Entry{})
-	set(as, Entry{Status: Planned, Why: issue4 + " (RFC 6464 on outbound packets)"}, "trackIdentifier kind audioLevel totalAudioEnergy totalSamplesDuration")
+	set(as, Entry{Status: Filled, Why: "one object per track a sender sends: its id from pion's sender"}, "trackIdentifier kind")
+	set(as, Entry{Status: Measured, When: "with the RFC 6464 audio level extension negotiated and written by the sender", Why: "from the levels of the packets sent (energy per the spec's formula over the packets' durations)"}, "audioLevel totalAudioEnergy totalSamplesDuration")
 	set(as, Entry{Status: No, Why: "echo cancellation happens before the encoder"}, "echoReturnLoss echoReturnLossEnhancement")
 	set(as, Entry{Status: No, Why: notSignal}, "relayedSource")
 	vs := common(map[string]Entry{})
-	set(vs, Entry{Status: Planned, Why: issue4 + " (from the sent bitstream)"}, "trackIdentifier kind width height frames framesPerSecond")
+	set(vs, Entry{Status: Filled, Why: "one object per track a sender sends: its id from pion's sender"}, "trackIdentifier kind")
+	set(vs, Entry{Status: Measured, When: "VP8/VP9/H.264/AV1, once frames were sent", Why: "frames as the sent bitstream shows them (the largest simulcast layer): what the encoder was given, as far as packets tell"}, "width height frames")
+	set(vs, Entry{Status: Measured, When: "VP8/VP9/H.264/AV1, a second after the first frame", Why: "frames sent in the last second"}, "framesPerSecond")
 	set(vs, Entry{Status: No, Why: notSignal}, "relayedSource bitDepth")
 
 	mp := common(map[string]Entry{})
@@ -214,7 +218,8 @@ func Table() []Type {
 	set(cert, Entry{Status: No, Why: "pion's certificates are self-signed; pion's value is the issuer's name, not an id"}, "issuerCertificateId")
 
 	csrc := common(map[string]Entry{})
-	set(csrc, Entry{Status: Planned, Why: issue4 + " (CSRC list and RFC 6465)"}, "contributorSsrc inboundRtpStreamId packetsContributedTo audioLevel")
+	set(csrc, Entry{Status: Measured, When: "for packets with a CSRC list (from a mixer)", Why: "from the CSRC list; timestamp = the last packet counted"}, "contributorSsrc inboundRtpStreamId packetsContributedTo")
+	set(csrc, Entry{Status: Measured, When: "RFC 6465 mixer-to-client extension negotiated, in the newest packet naming the source", Why: "127 -> 0, else 10^(-level/20)"}, "audioLevel")
 
 	return []Type{
 		{report.TypeCodec, "", codec},

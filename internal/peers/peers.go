@@ -1,8 +1,3 @@
-// Package peers builds two pion PeerConnections in one process, connected
-// over real UDP on 127.0.0.1 and monitored by one rtcstats Factory, each
-// sending the other audio (Opus) and video (VP8) from the repository's
-// testdata plus a data channel. The loopback example and the end-to-end
-// tests share it.
 package peers
 
 import (
@@ -17,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/sdp/v3"
@@ -47,14 +43,17 @@ type Config struct {
 	// ExtraVideoTracks adds this many more VP8 tracks to each peer before
 	// it connects (Peer.ExtraVideo); SendMedia does not play on them.
 	ExtraVideoTracks int
+	// Interceptors adds interceptors after rtcstats (outside it: rtcstats
+	// sees what they write) to each peer's registry; name is the peer's.
+	Interceptors func(name string, r *interceptor.Registry) error
 }
 
 // Peer is one side of a Pair.
 type Peer struct {
-	Name  string
-	PC    *webrtc.PeerConnection
-	Audio *webrtc.TrackLocalStaticSample
-	Video *webrtc.TrackLocalStaticSample
+	Name  string                         // "offerer" or "answerer"
+	PC    *webrtc.PeerConnection         // monitored by the Pair's Factory
+	Audio *webrtc.TrackLocalStaticSample // Opus, sent
+	Video *webrtc.TrackLocalStaticSample // VP8, sent
 	// ExtraVideo are the Config.ExtraVideoTracks tracks, also sent.
 	ExtraVideo []*webrtc.TrackLocalStaticSample
 	// DataChannel is the channel this peer sends on.
@@ -71,16 +70,16 @@ type Peer struct {
 // key frame as the application's own VP8 depacketizer says (pion's
 // codecs.VP8Packet and RFC 6386's P bit; independent of rtcstats).
 type Read struct {
-	Seq       uint16
-	Timestamp uint32
-	KeyFrame  bool
+	Seq       uint16 // RTP sequence number
+	Timestamp uint32 // RTP timestamp
+	KeyFrame  bool   // the packet is part of a VP8 key frame
 }
 
 // Pair is two connected peers and the Factory that monitors both.
 type Pair struct {
-	Factory  *rtcstats.Factory
-	Offerer  *Peer
-	Answerer *Peer
+	Factory  *rtcstats.Factory // monitors both peers
+	Offerer  *Peer             // created the offer
+	Answerer *Peer             // answered it
 }
 
 // ErrTimeout is returned when the peers do not connect in time.
@@ -124,6 +123,11 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Interceptors != nil {
+		if err := cfg.Interceptors(name, reg); err != nil {
+			return nil, err
+		}
+	}
 	s := webrtc.SettingEngine{}
 	if cfg.LoggerFactory != nil {
 		s.LoggerFactory = cfg.LoggerFactory
@@ -146,17 +150,9 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	}
 	var mux ice.UDPMux
 	if cfg.UDPMux {
-		var pc net.PacketConn
-		pc, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
+		if mux, err = newUDPMux(f); err != nil {
 			return nil, err
 		}
-		if m := f.DSCP(); m != nil {
-			if pc, err = m.NewConn(pc); err != nil {
-				return nil, err
-			}
-		}
-		mux = webrtc.NewICEUDPMux(nil, pc)
 		s.SetICEUDPMux(mux)
 	}
 	if cfg.Setup != nil {
@@ -170,59 +166,89 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 		return nil, err
 	}
 	peer := &Peer{Name: name, PC: pc, mux: mux, rtpRead: map[webrtc.SSRC]*atomic.Uint64{}, reads: map[webrtc.SSRC][]Read{}}
-	peer.Audio, err = webrtc.NewTrackLocalStaticSample(
-		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio-"+name, "stream-"+name)
-	if err != nil {
+	if err := peer.addTracks(cfg.ExtraVideoTracks); err != nil {
 		return nil, err
-	}
-	peer.Video, err = webrtc.NewTrackLocalStaticSample(
-		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video-"+name, "stream-"+name)
-	if err != nil {
-		return nil, err
-	}
-	tracks := []webrtc.TrackLocal{peer.Audio, peer.Video}
-	for k := range cfg.ExtraVideoTracks {
-		v, err := webrtc.NewTrackLocalStaticSample(
-			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, fmt.Sprintf("video-%s-%d", name, k+1), "stream-"+name)
-		if err != nil {
-			return nil, err
-		}
-		peer.ExtraVideo = append(peer.ExtraVideo, v)
-		tracks = append(tracks, v)
-	}
-	for _, t := range tracks {
-		if _, err := pc.AddTrack(t); err != nil {
-			return nil, err
-		}
 	}
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		c := peer.counter(t.SSRC())
 		vp8 := strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeVP8)
-		go func() {
-			var frameTS uint32
-			var frameKey, inFrame bool
-			for {
-				pkt, _, err := t.ReadRTP()
-				if err != nil {
-					return
-				}
-				c.Add(1)
-				if !vp8 {
-					continue
-				}
-				var d codecs.VP8Packet
-				body, err := d.Unmarshal(pkt.Payload)
-				if err == nil && d.S == 1 && d.PID == 0 && len(body) > 0 {
-					frameTS, frameKey, inFrame = pkt.Timestamp, body[0]&1 == 0, true
-				}
-				key := inFrame && frameKey && pkt.Timestamp == frameTS
-				peer.mu.Lock()
-				peer.reads[t.SSRC()] = append(peer.reads[t.SSRC()], Read{Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, KeyFrame: key})
-				peer.mu.Unlock()
-			}
-		}()
+		go peer.readTrack(t, c, vp8)
 	})
 	return peer, nil
+}
+
+// addTracks creates the peer's audio, video and extra video tracks and adds
+// them to its PeerConnection.
+func (p *Peer) addTracks(extraVideo int) error {
+	var err error
+	p.Audio, err = webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio-"+p.Name, "stream-"+p.Name)
+	if err != nil {
+		return err
+	}
+	p.Video, err = webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video-"+p.Name, "stream-"+p.Name)
+	if err != nil {
+		return err
+	}
+	tracks := []webrtc.TrackLocal{p.Audio, p.Video}
+	for k := range extraVideo {
+		v, err := webrtc.NewTrackLocalStaticSample(
+			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, fmt.Sprintf("video-%s-%d", p.Name, k+1), "stream-"+p.Name)
+		if err != nil {
+			return err
+		}
+		p.ExtraVideo = append(p.ExtraVideo, v)
+		tracks = append(tracks, v)
+	}
+	for _, t := range tracks {
+		if _, err := p.PC.AddTrack(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newUDPMux opens the one loopback socket of a peer's ICE UDP mux, wrapped
+// by the Factory's DSCP Marker when there is one.
+func newUDPMux(f *rtcstats.Factory) (ice.UDPMux, error) {
+	var pc net.PacketConn
+	pc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	if m := f.DSCP(); m != nil {
+		if pc, err = m.NewConn(pc); err != nil {
+			return nil, err
+		}
+	}
+	return webrtc.NewICEUDPMux(nil, pc), nil
+}
+
+// readTrack reads t until it ends, counting its packets in c and, for VP8,
+// recording each packet's sequence number, timestamp and key-frame flag.
+func (p *Peer) readTrack(t *webrtc.TrackRemote, c *atomic.Uint64, vp8 bool) {
+	var frameTS uint32
+	var frameKey, inFrame bool
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		c.Add(1)
+		if !vp8 {
+			continue
+		}
+		var d codecs.VP8Packet
+		body, err := d.Unmarshal(pkt.Payload)
+		if err == nil && d.S == 1 && d.PID == 0 && len(body) > 0 {
+			frameTS, frameKey, inFrame = pkt.Timestamp, body[0]&1 == 0, true
+		}
+		key := inFrame && frameKey && pkt.Timestamp == frameTS
+		p.mu.Lock()
+		p.reads[t.SSRC()] = append(p.reads[t.SSRC()], Read{Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, KeyFrame: key})
+		p.mu.Unlock()
+	}
 }
 
 // Reads returns the VP8 packets the application read from ssrc, in order.
@@ -311,8 +337,8 @@ func wait(ctx context.Context, ch <-chan struct{}) error {
 
 // Sent is what one peer's media senders wrote.
 type Sent struct {
-	Audio, Video mediafile.Stats
-	Messages     int
+	Audio, Video mediafile.Stats // what the media senders wrote
+	Messages     int             // data-channel messages sent
 }
 
 // SendMedia plays the testdata files (looped) on both peers' tracks and
