@@ -103,7 +103,7 @@ func TestAudioLevelsMediaSourceAndCSRCs(t *testing.T) {
 			return nil
 		},
 	}
-	_, off, ans, offSent, _ := call(t, cfg, 3*time.Second)
+	pair, off, ans, offSent, _ := call(t, cfg, 3*time.Second)
 	stamp.mu.Lock()
 	written := append([]stamped(nil), stamp.written...)
 	stamp.mu.Unlock()
@@ -162,8 +162,8 @@ func TestAudioLevelsMediaSourceAndCSRCs(t *testing.T) {
 	if !ok {
 		t.Fatalf("mediaSourceId %s is not an audio media-source", *o.MediaSourceID)
 	}
-	if src.TrackIdentifier != offTrackID(t, off, o) {
-		t.Errorf("media-source trackIdentifier %q", src.TrackIdentifier)
+	if src.TrackIdentifier != pair.Offerer.Audio.ID() {
+		t.Errorf("media-source trackIdentifier %q, want the sender's track %q", src.TrackIdentifier, pair.Offerer.Audio.ID())
 	}
 	near("media-source totalAudioEnergy", src.TotalAudioEnergy, energy)
 	near("media-source totalSamplesDuration", src.TotalSamplesDuration, duration)
@@ -202,17 +202,4 @@ func deref2(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-// offTrackID is the track id the peer's own report gives the stream's
-// receiver on the other side... here: the offerer's sender track id, which
-// peers names after the kind.
-func offTrackID(t *testing.T, r report.Report, o *report.OutboundRTPStreamStats) string {
-	t.Helper()
-	for _, s := range report.Filter[*report.AudioSourceStats](r) {
-		if o.MediaSourceID != nil && s.ID == *o.MediaSourceID {
-			return s.TrackIdentifier
-		}
-	}
-	return ""
 }
