@@ -129,7 +129,7 @@ func TestAppendTOSKernelLayout(t *testing.T) {
 
 func TestAppendParseRoundTrip(t *testing.T) {
 	buf := make([]byte, 0, oobSpace)
-	for tos := 0; tos < 256; tos++ {
+	for tos := range 256 {
 		for _, fam := range [][2]bool{{true, false}, {false, true}, {true, true}} {
 			oob := appendTOS(buf[:0], uint8(tos), fam[0], fam[1])
 			if len(oob) > oobSpace {
@@ -318,7 +318,7 @@ func TestLoopbackSocketTOS(t *testing.T) {
 }
 
 func TestSocketFamilyTCP(t *testing.T) {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Skip(err)
 	}

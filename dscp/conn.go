@@ -134,8 +134,9 @@ func (c *Conn) codePointOut(s *settings, d *Datagram) (CodePoint, *Stream) {
 		return DF, nil
 	case ClassSCTP:
 		return s.dataCP, nil
+	default: // STUN, DTLS, ZRTP and unknown
+		return s.handshake, nil
 	}
-	return s.handshake, nil
 }
 
 // write sends b to addr (zero when connected), marked, and counts it.
@@ -223,12 +224,18 @@ func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) { return 
 // WriteToAddrPort writes a marked datagram to addr.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if !addr.IsValid() {
-		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.udp.LocalAddr(), Err: errMissingAddress}
+		return 0, c.writeError(nil, errMissingAddress)
 	}
 	return c.write(b, addr)
 }
 
 var errMissingAddress = errors.New("missing address")
+
+// writeError is the error of a write refused before reaching the socket,
+// shaped like the *net.OpError of the *net.UDPConn it wraps.
+func (c *Conn) writeError(addr net.Addr, err error) error {
+	return &net.OpError{Op: "write", Net: "udp", Source: c.udp.LocalAddr(), Addr: addr, Err: err}
+}
 
 // ReadFromUDPAddrPort is ReadFromAddrPort, named as on *net.UDPConn.
 func (c *Conn) ReadFromUDPAddrPort(b []byte) (int, netip.AddrPort, error) { return c.read(b) }
@@ -276,7 +283,7 @@ func (c *Conn) ReadMsgUDP(b, oob []byte) (n, oobn, flags int, addr *net.UDPAddr,
 func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok || ua == nil {
-		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.udp.LocalAddr(), Addr: addr, Err: syscall.EINVAL}
+		return 0, c.writeError(addr, syscall.EINVAL)
 	}
 	return c.write(b, ua.AddrPort())
 }
@@ -284,7 +291,7 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 // WriteToUDP is WriteTo with a *net.UDPAddr.
 func (c *Conn) WriteToUDP(b []byte, addr *net.UDPAddr) (int, error) {
 	if addr == nil {
-		return 0, &net.OpError{Op: "write", Net: "udp", Source: c.udp.LocalAddr(), Err: errMissingAddress}
+		return 0, c.writeError(nil, errMissingAddress)
 	}
 	return c.write(b, addr.AddrPort())
 }

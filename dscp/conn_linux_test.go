@@ -43,10 +43,12 @@ func newPlainReceiver(t *testing.T) *plainReceiver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	rc, _ := c.SyscallConn()
 	var serr error
-	rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_RECVTOS, 1) })
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_RECVTOS, 1) }); err != nil {
+		t.Fatal(err)
+	}
 	if serr != nil {
 		t.Fatal(serr)
 	}
@@ -59,8 +61,10 @@ func (p *plainReceiver) addr() netip.AddrPort { return p.conn.LocalAddr().(*net.
 func (p *plainReceiver) next() uint8 {
 	p.t.Helper()
 	b, oob := make([]byte, 1500), make([]byte, 128)
-	p.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, oobn, _, _, err := p.conn.ReadMsgUDP(b, oob)
+	if err := p.conn.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		p.t.Fatal(err)
+	}
+	_, oobn, _, _, err := p.conn.ReadMsgUDP(b, oob) //nolint:dogsled // only the OOB length matters
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -100,7 +104,7 @@ func listen(t *testing.T, m *Marker) *Conn {
 	if !ok || !c.Marking() {
 		t.Fatalf("ListenUDP gave %T, marking %v", uc, ok && c.Marking())
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -161,13 +165,17 @@ func TestConnMarksPerPacket(t *testing.T) {
 	if err := m.SetKindPriority(KindAudio, PriorityVeryLow); err != nil {
 		t.Fatal(err)
 	}
-	c.WriteToAddrPort(rtpDatagram(1111, 2), rcv.addr())
+	if _, err := c.WriteToAddrPort(rtpDatagram(1111, 2), rcv.addr()); err != nil {
+		t.Fatal(err)
+	}
 	if got := rcv.next(); got != 1<<2 {
 		t.Errorf("audio very-low: TOS %#x, want LE (%#x)", got, 1<<2)
 	}
 	// Marking off: the socket's own traffic class, still counted.
 	m.SetMarking(false)
-	c.WriteToAddrPort(rtpDatagram(1111, 3), rcv.addr())
+	if _, err := c.WriteToAddrPort(rtpDatagram(1111, 3), rcv.addr()); err != nil {
+		t.Fatal(err)
+	}
 	if got := rcv.next(); got != 0 {
 		t.Errorf("marking off: TOS %#x, want 0", got)
 	}
@@ -183,9 +191,12 @@ func TestConnKeepsECN(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc, _ := raw.SyscallConn()
-	rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS, 0x01) }) // ECT(1)
-	if err != nil {
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS, 0x01) }); err != nil { // ECT(1)
 		t.Fatal(err)
+	}
+	if serr != nil {
+		t.Fatal(serr)
 	}
 	m := newMarker(t, WithKindPriority(KindAudio, PriorityHigh))
 	m.BindSent(7, KindAudio)
@@ -193,9 +204,11 @@ func TestConnKeepsECN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	rcv := newPlainReceiver(t)
-	c.WriteToAddrPort(rtpDatagram(7, 1), rcv.addr())
+	if _, err := c.WriteToAddrPort(rtpDatagram(7, 1), rcv.addr()); err != nil {
+		t.Fatal(err)
+	}
 	if got := rcv.next(); got != 46<<2|1 {
 		t.Errorf("TOS %#x, want EF with ECT(1) %#x", got, 46<<2|1)
 	}
@@ -211,14 +224,16 @@ func TestConnCountsReceived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer snd.Close()
+	defer func() { _ = snd.Close() }()
 	send := func(pkt []byte, tos uint8) {
 		t.Helper()
 		if _, _, err := snd.WriteMsgUDPAddrPort(pkt, appendTOS(nil, tos, true, false), c.LocalAddrPort()); err != nil {
 			t.Fatal(err)
 		}
 		b := make([]byte, 1500)
-		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if err := c.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := c.ReadFromAddrPort(b); err != nil {
 			t.Fatal(err)
 		}
@@ -254,11 +269,15 @@ func TestPendingBound(t *testing.T) {
 	m := newMarker(t, WithMaxPendingStreams(2))
 	c := listen(t, m)
 	snd, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	defer snd.Close()
+	defer func() { _ = snd.Close() }()
 	b := make([]byte, 1500)
 	for ssrc := uint32(1); ssrc <= 5; ssrc++ {
-		snd.WriteMsgUDPAddrPort(rtpDatagram(ssrc, 1), appendTOS(nil, 0, true, false), c.LocalAddrPort())
-		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		if _, _, err := snd.WriteMsgUDPAddrPort(rtpDatagram(ssrc, 1), appendTOS(nil, 0, true, false), c.LocalAddrPort()); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := c.ReadFromAddrPort(b); err != nil {
 			t.Fatal(err)
 		}
@@ -287,18 +306,20 @@ func BenchmarkSend(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer dst.Close()
+	defer func() { _ = dst.Close() }()
 	// Nobody reads dst: once its buffer is full the kernel drops at the
 	// socket, the same cost for every variant, and no reader goroutine
 	// competes for the two cores.
-	dst.SetReadBuffer(4096)
+	if err := dst.SetReadBuffer(4096); err != nil {
+		b.Fatal(err)
+	}
 	addr := dst.LocalAddr().(*net.UDPAddr).AddrPort()
 	pkt := rtpDatagram(2222, 1)
 	pkt = append(pkt, make([]byte, 1100)...)
 
 	b.Run("plain", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		defer raw.Close()
+		defer func() { _ = raw.Close() }()
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := raw.WriteToUDPAddrPort(pkt, addr); err != nil {
@@ -310,7 +331,7 @@ func BenchmarkSend(b *testing.B) {
 	// without our classification and counting.
 	b.Run("sendmsg-no-oob", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		defer raw.Close()
+		defer func() { _ = raw.Close() }()
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, _, err := raw.WriteMsgUDPAddrPort(pkt, nil, addr); err != nil {
@@ -320,7 +341,7 @@ func BenchmarkSend(b *testing.B) {
 	})
 	b.Run("sendmsg", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		defer raw.Close()
+		defer func() { _ = raw.Close() }()
 		oob := appendTOS(nil, 36<<2, true, false)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -332,7 +353,7 @@ func BenchmarkSend(b *testing.B) {
 	b.Run("marked", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		c := m.wrapUDP(raw)
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		b.ReportAllocs()
 		seq := uint16(0)
 		for b.Loop() {
@@ -351,8 +372,9 @@ func BenchmarkReceive(b *testing.B) {
 	m.BindReceived(2222, KindVideo)
 	pkt := append(rtpDatagram(2222, 1), make([]byte, 1100)...)
 	run := func(b *testing.B, read func([]byte) error, dst netip.AddrPort) {
+		b.Helper()
 		src, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		defer src.Close()
+		defer func() { _ = src.Close() }()
 		oob := appendTOS(nil, 36<<2, true, false)
 		buf := make([]byte, 1500)
 		b.ReportAllocs()
@@ -368,33 +390,25 @@ func BenchmarkReceive(b *testing.B) {
 	}
 	b.Run("plain", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		defer raw.Close()
+		defer func() { _ = raw.Close() }()
 		run(b, func(buf []byte) error { _, _, err := raw.ReadFromUDPAddrPort(buf); return err },
 			raw.LocalAddr().(*net.UDPAddr).AddrPort())
 	})
 	b.Run("counted", func(b *testing.B) {
 		raw, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 		c := m.wrapUDP(raw)
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		run(b, func(buf []byte) error { _, _, err := c.ReadFromAddrPort(buf); return err }, c.LocalAddrPort())
 	})
 }
 
 func newMarkerB(b *testing.B, opts ...Option) *Marker {
+	b.Helper()
 	m, err := NewMarker(opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return m
-}
-
-func drain(c *net.UDPConn) {
-	buf := make([]byte, 2048)
-	for {
-		if _, _, err := c.ReadFromUDPAddrPort(buf); err != nil {
-			return
-		}
-	}
 }
 
 // TestConnFamilies marks on an IPv6 socket (IPV6_TCLASS) and on a dual-stack
@@ -412,7 +426,7 @@ func TestConnFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer uc.Close()
+	defer func() { _ = uc.Close() }()
 	c := uc.(*Conn)
 	if !c.v4 || !c.v6 {
 		t.Skipf("socket is not dual-stack (v4 %v, v6 %v)", c.v4, c.v6)
@@ -430,30 +444,35 @@ func TestConnFamilies(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
-	defer r6.Close()
+	defer func() { _ = r6.Close() }()
 	rc, _ := r6.SyscallConn()
-	rc.Control(func(fd uintptr) {
-		err = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_RECVTCLASS, 1)
-	})
-	if err != nil {
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_RECVTCLASS, 1)
+	}); err != nil {
 		t.Fatal(err)
+	}
+	if serr != nil {
+		t.Fatal(serr)
 	}
 	s6, err := n.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s6.Close()
+	defer func() { _ = s6.Close() }()
 	if _, err := s6.(*Conn).WriteToAddrPort(rtpDatagram(7, 2), r6.LocalAddr().(*net.UDPAddr).AddrPort()); err != nil {
 		t.Fatal(err)
 	}
 	b, oob := make([]byte, 1500), make([]byte, 128)
-	r6.SetReadDeadline(time.Now().Add(2 * time.Second))
-	_, oobn, _, _, err := r6.ReadMsgUDP(b, oob)
+	if err := r6.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	_, oobn, _, _, err := r6.ReadMsgUDP(b, oob) //nolint:dogsled // only the OOB length matters
 	if err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := syscall.ParseSocketControlMessage(oob[:oobn])
-	var tclass = -1
+	tclass := -1
 	for _, msg := range msgs {
 		if msg.Header.Level == syscall.IPPROTO_IPV6 && msg.Header.Type == syscall.IPV6_TCLASS && len(msg.Data) >= 4 {
 			tclass = int(binary.NativeEndian.Uint32(msg.Data))
@@ -477,7 +496,7 @@ func TestTCPOneValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		c, err := l.Accept()
@@ -489,13 +508,15 @@ func TestTCPOneValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	a := <-accepted
-	defer a.Close()
+	defer func() { _ = a.Close() }()
 	for name, c := range map[string]net.Conn{"dialed": d, "accepted": a} {
 		rc, _ := c.(syscall.Conn).SyscallConn()
 		var tos int
-		rc.Control(func(fd uintptr) { tos, err = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS) })
+		if cerr := rc.Control(func(fd uintptr) { tos, err = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS) }); cerr != nil {
+			t.Fatal(cerr)
+		}
 		if err != nil || tos != 34<<2 {
 			t.Errorf("%s: IP_TOS %#x (%v), want %#x", name, tos, err, 34<<2)
 		}
@@ -545,8 +566,12 @@ func TestMarkerAPIErrors(t *testing.T) {
 		t.Errorf("non-interactive high: %v, want AF31/AF32", got)
 	}
 	// Data association: the highest priority among its channels.
-	m.SetDataChannelPriority("chat", PriorityLow)
-	m.SetDataChannelPriority("files", PriorityMedium)
+	if err := m.SetDataChannelPriority("chat", PriorityLow); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetDataChannelPriority("files", PriorityMedium); err != nil {
+		t.Fatal(err)
+	}
 	if got := m.DataCodePoint(); got != AF11 {
 		t.Errorf("data: %v, want AF11", got)
 	}

@@ -26,7 +26,7 @@ const (
 	NumClasses
 )
 
-var classNames = [NumClasses]string{
+var classNames = [NumClasses]string{ //nolint:gochecknoglobals // read-only table
 	ClassUnknown: "unknown",
 	ClassSTUN:    "stun",
 	ClassZRTP:    "zrtp",
@@ -36,6 +36,7 @@ var classNames = [NumClasses]string{
 	ClassRTCP:    "rtcp",
 }
 
+// String returns the class's lower-case name ("rtp", "stun", ...).
 func (c Class) String() string {
 	if c >= NumClasses {
 		return "invalid(" + strconv.Itoa(int(c)) + ")"
@@ -46,6 +47,7 @@ func (c Class) String() string {
 
 // Datagram is what Parse learns from one datagram.
 type Datagram struct {
+	// Class is the RFC 7983 class of the datagram.
 	Class Class
 	// TURN is set when the datagram was TURN ChannelData; Class and the
 	// fields below then describe the datagram inside it.
@@ -54,7 +56,8 @@ type Datagram struct {
 	// 4..7); both are in the clear in SRTP and SRTCP.
 	SSRC uint32
 	// Seq is the RTP sequence number (bytes 2..3).
-	Seq     uint16
+	Seq uint16
+	// HasSSRC is set when SSRC (and, for RTP, Seq) was read.
 	HasSSRC bool
 }
 

@@ -78,7 +78,7 @@ func TestParse(t *testing.T) {
 
 func TestParseEveryFirstByte(t *testing.T) {
 	// One byte per RFC 7983 range, padded to be long enough for RTP.
-	for b := 0; b < 256; b++ {
+	for b := range 256 {
 		pkt := make([]byte, 16)
 		pkt[0] = byte(b)
 		pkt[1] = 96 // RTP payload type, not RTCP

@@ -205,7 +205,7 @@ func (m *Marker) update(change func(*settings) error) error {
 	m.cfg.Store(next.finish())
 	for _, tbl := range []*sync.Map{&m.sent, &m.received} {
 		tbl.Range(func(_, v any) bool {
-			s := v.(*Stream)
+			s := asStream(v)
 			s.cell.Store(packCell(next.cell(s.kind, s.track())))
 			return true
 		})
@@ -243,7 +243,7 @@ func (m *Marker) AssignTrack(ssrc uint32, trackID string) {
 		}
 	}
 	if ok {
-		v.(*Stream).SetTrack(trackID)
+		asStream(v).SetTrack(trackID)
 	}
 }
 
@@ -289,7 +289,7 @@ func (m *Marker) BindReceived(ssrc uint32, kind Kind) *Stream {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if v, ok := m.received.Load(ssrc); ok {
-		if s := v.(*Stream); !s.bound.Load() {
+		if s := asStream(v); !s.bound.Load() {
 			m.pending.Add(-1)
 			s.kind = kind // set before it is published as bound
 			s.bound.Store(true)
@@ -325,7 +325,7 @@ func (m *Marker) Unbind(s *Stream) {
 	}
 	if m.nRTCP > 0 {
 		m.rtcpSenders.Range(func(k, v any) bool {
-			if v.(*Stream) == s && m.rtcpSenders.CompareAndDelete(k, v) {
+			if asStream(v) == s && m.rtcpSenders.CompareAndDelete(k, v) {
 				m.nRTCP--
 			}
 			return true
@@ -341,7 +341,7 @@ func (m *Marker) ReportsOn(senderSSRC uint32, s *Stream) {
 	if m == nil || s == nil {
 		return
 	}
-	if v, ok := m.rtcpSenders.Load(senderSSRC); ok && v.(*Stream) == s {
+	if v, ok := m.rtcpSenders.Load(senderSSRC); ok && asStream(v) == s {
 		return
 	}
 	m.mu.Lock()
@@ -373,7 +373,7 @@ func (m *Marker) newStream(ssrc uint32, dir direction, kind Kind, withMarks bool
 // sentStream returns the bound outgoing stream of ssrc, or nil.
 func (m *Marker) sentStream(ssrc uint32) *Stream {
 	if v, ok := m.sent.Load(ssrc); ok {
-		return v.(*Stream)
+		return asStream(v)
 	}
 	return nil
 }
@@ -383,7 +383,7 @@ func (m *Marker) sentStream(ssrc uint32) *Stream {
 // only after its first packets are read), or nil beyond the pending bound.
 func (m *Marker) receivedStream(ssrc uint32) *Stream {
 	if v, ok := m.received.Load(ssrc); ok {
-		return v.(*Stream)
+		return asStream(v)
 	}
 	if m.pending.Load() >= int64(m.maxPending) {
 		// Full: no lock for a flood of made-up SSRCs. The caller counts
@@ -396,7 +396,7 @@ func (m *Marker) receivedStream(ssrc uint32) *Stream {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if v, ok := m.received.Load(ssrc); ok {
-		return v.(*Stream)
+		return asStream(v)
 	}
 	if m.pending.Load() >= int64(m.maxPending) {
 		return nil
@@ -410,7 +410,7 @@ func (m *Marker) receivedStream(ssrc uint32) *Stream {
 // rtcpStream returns the stream RTCP of this sender SSRC reports on, or nil.
 func (m *Marker) rtcpStream(senderSSRC uint32) *Stream {
 	if v, ok := m.rtcpSenders.Load(senderSSRC); ok {
-		return v.(*Stream)
+		return asStream(v)
 	}
 	return nil
 }
@@ -487,9 +487,16 @@ func (m *Marker) removeConn(c *Conn) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.received.Range(func(k, v any) bool {
-		if s := v.(*Stream); !s.bound.Load() && m.received.CompareAndDelete(k, v) {
+		if s := asStream(v); !s.bound.Load() && m.received.CompareAndDelete(k, v) {
 			m.pending.Add(-1)
 		}
 		return true
 	})
+}
+
+// asStream converts a value of the Marker's sync.Maps, which hold only
+// *Stream.
+func asStream(v any) *Stream {
+	s, _ := v.(*Stream)
+	return s
 }

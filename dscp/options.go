@@ -23,22 +23,30 @@ const (
 	numKinds
 )
 
+// Names of the kinds, as in the SDP media line and RTCRtpStreamStats.kind.
+const (
+	kindAudio = "audio"
+	kindVideo = "video"
+)
+
+// String returns "audio" or "video", the name ParseKind accepts.
 func (k Kind) String() string {
 	switch k {
 	case KindAudio:
-		return "audio"
+		return kindAudio
 	case KindVideo:
-		return "video"
+		return kindVideo
+	default:
+		return fmt.Sprintf("Kind(%d)", uint8(k))
 	}
-	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
 // ParseKind accepts "audio" and "video".
 func ParseKind(s string) (Kind, error) {
 	switch s {
-	case "audio":
+	case kindAudio:
 		return KindAudio, nil
-	case "video":
+	case kindVideo:
 		return KindVideo, nil
 	}
 	return 0, fmt.Errorf("%w: kind %q (want audio or video)", ErrInvalidOption, s)

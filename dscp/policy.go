@@ -41,7 +41,7 @@ const maxCodePoint = 63
 
 // codePointNames holds the canonical name of each named code point; the
 // empty string means the value is printed in decimal.
-var codePointNames = [maxCodePoint + 1]string{
+var codePointNames = [maxCodePoint + 1]string{ //nolint:gochecknoglobals // read-only table
 	DF: "DF", LE: "LE", CS1: "CS1",
 	AF11: "AF11", AF12: "AF12", AF13: "AF13", CS2: "CS2",
 	AF21: "AF21", AF22: "AF22", AF23: "AF23", CS3: "CS3",
@@ -102,13 +102,15 @@ const (
 	numFlowTypes
 )
 
-var flowTypeNames = [numFlowTypes]string{
+var flowTypeNames = [numFlowTypes]string{ //nolint:gochecknoglobals // read-only table
 	FlowAudio:               "audio",
 	FlowInteractiveVideo:    "interactive-video",
 	FlowNonInteractiveVideo: "non-interactive-video",
 	FlowData:                "data",
 }
 
+// String returns the flow type's name as in RFC 8837 Table 1, lower case
+// and hyphenated ("interactive-video").
 func (f FlowType) String() string {
 	if f >= numFlowTypes {
 		return "invalid(" + strconv.Itoa(int(f)) + ")"
@@ -143,13 +145,15 @@ const (
 	numPriorities
 )
 
-var priorityNames = [numPriorities]string{
+var priorityNames = [numPriorities]string{ //nolint:gochecknoglobals // read-only table
 	PriorityVeryLow: "very-low",
 	PriorityLow:     "low",
 	PriorityMedium:  "medium",
 	PriorityHigh:    "high",
 }
 
+// String returns the priority's name, the one ParsePriority accepts
+// ("very-low", "low", "medium", "high").
 func (p Priority) String() string {
 	if p >= numPriorities {
 		return "invalid(" + strconv.Itoa(int(p)) + ")"
@@ -179,8 +183,8 @@ func ParsePriority(s string) (Priority, error) {
 // without dependency on prior frames (Important); the second for all other
 // packets. Single-value cells have Important == Other.
 type Cell struct {
-	Important CodePoint
-	Other     CodePoint
+	Important CodePoint // packets of frames that do not depend on earlier ones
+	Other     CodePoint // all other packets
 }
 
 // For returns the code point for an important or an other packet.
@@ -195,7 +199,7 @@ func (c Cell) For(important bool) CodePoint {
 // table is RFC 8837 Table 1 indexed [flow][priority], columns very low,
 // low, medium, high. Very low is LE, not CS1: the RFC asks implementations
 // that used CS1 to move to LE.
-var table = [numFlowTypes][numPriorities]Cell{
+var table = [numFlowTypes][numPriorities]Cell{ //nolint:gochecknoglobals // read-only table
 	FlowAudio:               {{LE, LE}, {DF, DF}, {EF, EF}, {EF, EF}},
 	FlowInteractiveVideo:    {{LE, LE}, {DF, DF}, {AF42, AF43}, {AF41, AF42}},
 	FlowNonInteractiveVideo: {{LE, LE}, {DF, DF}, {AF32, AF33}, {AF31, AF32}},

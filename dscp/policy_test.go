@@ -86,12 +86,29 @@ var namedCodePoints = []struct {
 	value uint8
 	cp    CodePoint
 }{
-	{"DF", 0, DF}, {"LE", 1, LE}, {"CS1", 8, CS1},
-	{"AF11", 10, AF11}, {"AF12", 12, AF12}, {"AF13", 14, AF13}, {"CS2", 16, CS2},
-	{"AF21", 18, AF21}, {"AF22", 20, AF22}, {"AF23", 22, AF23}, {"CS3", 24, CS3},
-	{"AF31", 26, AF31}, {"AF32", 28, AF32}, {"AF33", 30, AF33}, {"CS4", 32, CS4},
-	{"AF41", 34, AF41}, {"AF42", 36, AF42}, {"AF43", 38, AF43}, {"CS5", 40, CS5},
-	{"VA", 44, VA}, {"EF", 46, EF}, {"CS6", 48, CS6}, {"CS7", 56, CS7},
+	{"DF", 0, DF},
+	{"LE", 1, LE},
+	{"CS1", 8, CS1},
+	{"AF11", 10, AF11},
+	{"AF12", 12, AF12},
+	{"AF13", 14, AF13},
+	{"CS2", 16, CS2},
+	{"AF21", 18, AF21},
+	{"AF22", 20, AF22},
+	{"AF23", 22, AF23},
+	{"CS3", 24, CS3},
+	{"AF31", 26, AF31},
+	{"AF32", 28, AF32},
+	{"AF33", 30, AF33},
+	{"CS4", 32, CS4},
+	{"AF41", 34, AF41},
+	{"AF42", 36, AF42},
+	{"AF43", 38, AF43},
+	{"CS5", 40, CS5},
+	{"VA", 44, VA},
+	{"EF", 46, EF},
+	{"CS6", 48, CS6},
+	{"CS7", 56, CS7},
 }
 
 func TestCodePointNames(t *testing.T) {
@@ -109,7 +126,7 @@ func TestCodePointNames(t *testing.T) {
 			}
 		}
 	}
-	for in, want := range map[string]uint8{"cs0": 0, "0": 0, "5": 5, "46": 46, "63": 63, " 7 ": 7} {
+	for in, want := range map[string]uint8{"cs0": 0, "0": 0, "5": 5, "46": 46, "63": 63, " 7 ": 7} { //nolint:gocritic // " 7 ": surrounding spaces are trimmed
 		got, err := ParseCodePoint(in)
 		if err != nil || uint8(got) != want {
 			t.Errorf("ParseCodePoint(%q) = %d, %v; want %d", in, got, err, want)
@@ -186,7 +203,7 @@ func TestFlowTypeAndPriorityNames(t *testing.T) {
 			t.Errorf("ParsePriority(%q) = %v, %v", in, got, err)
 		}
 	}
-	if !(PriorityVeryLow < PriorityLow && PriorityLow < PriorityMedium && PriorityMedium < PriorityHigh) {
+	if PriorityVeryLow >= PriorityLow || PriorityLow >= PriorityMedium || PriorityMedium >= PriorityHigh {
 		t.Error("priorities not ordered by importance")
 	}
 }

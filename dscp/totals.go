@@ -8,7 +8,7 @@ type Totals [NumClasses]map[string]uint64
 
 // Traffic is what sockets counted in both directions.
 type Traffic struct {
-	Sent, Received Totals
+	Sent, Received Totals // per direction, over the matched sockets
 	// Sockets is how many sockets matched.
 	Sockets int
 }

@@ -6,13 +6,13 @@ package report
 // elapsed, a counter that went backwards, no new measurement); it is never
 // a stand-in 0.
 type Interval struct {
-	Outbound       map[string]OutboundRTPInterval
-	Inbound        map[string]InboundRTPInterval
-	RemoteInbound  map[string]RemoteInboundRTPInterval
-	RemoteOutbound map[string]RemoteOutboundRTPInterval
-	CandidatePairs map[string]TransferInterval
-	Transports     map[string]TransportInterval
-	DataChannels   map[string]DataChannelInterval
+	Outbound       map[string]OutboundRTPInterval       // outbound-rtp, by id
+	Inbound        map[string]InboundRTPInterval        // inbound-rtp, by id
+	RemoteInbound  map[string]RemoteInboundRTPInterval  // remote-inbound-rtp, by id
+	RemoteOutbound map[string]RemoteOutboundRTPInterval // remote-outbound-rtp, by id
+	CandidatePairs map[string]TransferInterval          // candidate-pair, by id
+	Transports     map[string]TransportInterval         // transport, by id
+	DataChannels   map[string]DataChannelInterval       // data-channel, by id
 }
 
 // OutboundRTPInterval is an outbound-rtp stream over an interval. Rates are
@@ -30,37 +30,39 @@ type OutboundRTPInterval struct {
 
 // InboundRTPInterval is an inbound-rtp stream over an interval.
 type InboundRTPInterval struct {
-	Duration      float64
+	Duration      float64  // seconds between the two timestamps
 	Bitrate       *float64 // from bytesReceived (payload)
 	HeaderBitrate *float64 // from headerBytesReceived
 	PacketRate    *float64 // from packetsReceived
 	PacketsLost   *int64   // change of packetsLost; negative with duplicates
 	// FractionLost is Δlost/(Δlost+ΔpacketsReceived), and 0 when no packet
 	// was expected or none was lost (RFC 3550 A.3).
-	FractionLost      *float64
-	Jitter            *float64 // current value, seconds
-	MeanJitter        *float64 // mean of the two samples
+	FractionLost *float64
+	Jitter       *float64 // current value, seconds
+	MeanJitter   *float64 // mean of the two samples
+	// PerDSCPPacketRate is packets per second per DSCP, from
+	// perDscpPacketsReceived.
 	PerDSCPPacketRate map[string]float64
 }
 
 // RemoteInboundRTPInterval is the remote receiver's view of an outbound
 // stream over the interval between the two RTCP reports that fed it.
 type RemoteInboundRTPInterval struct {
-	Duration    float64
-	PacketsLost *int64 // change of packetsLost
+	Duration    float64 // seconds between the two timestamps
+	PacketsLost *int64  // change of packetsLost
 	// FractionLost is (Δsent−Δreceived)/Δsent with Δsent from the local
 	// outbound-rtp (via localId) and Δreceived from this object, as in the
 	// 2018 draft's example; clamped to [0, 1] because the two counters are
 	// sampled at different times, and 0 when nothing was sent.
 	FractionLost  *float64
 	RoundTripTime *float64 // ΔtotalRoundTripTime/ΔroundTripTimeMeasurements
-	Jitter        *float64
-	MeanJitter    *float64
+	Jitter        *float64 // current value, seconds
+	MeanJitter    *float64 // mean of the two samples
 }
 
 // RemoteOutboundRTPInterval is the remote sender's view of an inbound stream.
 type RemoteOutboundRTPInterval struct {
-	Duration      float64
+	Duration      float64  // seconds between the two timestamps
 	Bitrate       *float64 // from bytesSent
 	PacketRate    *float64 // from packetsSent
 	RoundTripTime *float64 // ΔtotalRoundTripTime/ΔroundTripTimeMeasurements
@@ -68,11 +70,11 @@ type RemoteOutboundRTPInterval struct {
 
 // TransferInterval is a candidate pair or transport over an interval.
 type TransferInterval struct {
-	Duration          float64
-	SendBitrate       *float64
-	ReceiveBitrate    *float64
-	SendPacketRate    *float64
-	ReceivePacketRate *float64
+	Duration          float64  // seconds between the two timestamps
+	SendBitrate       *float64 // from bytesSent
+	ReceiveBitrate    *float64 // from bytesReceived
+	SendPacketRate    *float64 // from packetsSent
+	ReceivePacketRate *float64 // from packetsReceived
 }
 
 // TransportInterval is a transport over an interval: its transfer rates,
@@ -94,11 +96,11 @@ type TransportInterval struct {
 
 // DataChannelInterval is a data channel over an interval.
 type DataChannelInterval struct {
-	Duration             float64
-	SendBitrate          *float64
-	ReceiveBitrate       *float64
-	MessagesSentRate     *float64
-	MessagesReceivedRate *float64
+	Duration             float64  // seconds between the two timestamps
+	SendBitrate          *float64 // from bytesSent
+	ReceiveBitrate       *float64 // from bytesReceived
+	MessagesSentRate     *float64 // from messagesSent
+	MessagesReceivedRate *float64 // from messagesReceived
 }
 
 // Delta computes interval metrics between prev and cur, two reports of the

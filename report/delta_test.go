@@ -30,15 +30,19 @@ func near(t *testing.T, name string, got *float64, want any) {
 
 func TestDeltaOutbound(t *testing.T) {
 	prev := Report{}
-	prev.Add(&OutboundRTPStreamStats{Base: at(0, TypeOutboundRTP, "O"), SSRC: 1, Kind: "video",
+	prev.Add(&OutboundRTPStreamStats{
+		Base: at(0, TypeOutboundRTP, "O"), SSRC: 1, Kind: "video",
 		BytesSent: new(uint64(1000)), HeaderBytesSent: new(uint64(200)), PacketsSent: new(uint64(10)),
 		RetransmittedPacketsSent: new(uint64(0)), RetransmittedBytesSent: new(uint64(0)),
-		PerDSCPPacketsSent: map[string]uint64{"46": 10}})
+		PerDSCPPacketsSent: map[string]uint64{"46": 10},
+	})
 	cur := Report{}
-	cur.Add(&OutboundRTPStreamStats{Base: at(2000, TypeOutboundRTP, "O"), SSRC: 1, Kind: "video",
+	cur.Add(&OutboundRTPStreamStats{
+		Base: at(2000, TypeOutboundRTP, "O"), SSRC: 1, Kind: "video",
 		BytesSent: new(uint64(26000)), HeaderBytesSent: new(uint64(1200)), PacketsSent: new(uint64(110)),
 		RetransmittedPacketsSent: new(uint64(4)), RetransmittedBytesSent: new(uint64(1000)),
-		PerDSCPPacketsSent: map[string]uint64{"46": 110, "0": 4}})
+		PerDSCPPacketsSent: map[string]uint64{"46": 110, "0": 4},
+	})
 
 	o, ok := Delta(prev, cur).Outbound["O"]
 	if !ok {
@@ -77,10 +81,12 @@ func TestDeltaOutbound(t *testing.T) {
 func TestDeltaInbound(t *testing.T) {
 	in := func(ms float64, recv uint64, lost int64, bytes uint64, jitter float64) Report {
 		r := Report{}
-		r.Add(&InboundRTPStreamStats{Base: at(ms, TypeInboundRTP, "I"), SSRC: 2, Kind: "audio", TrackIdentifier: "t",
+		r.Add(&InboundRTPStreamStats{
+			Base: at(ms, TypeInboundRTP, "I"), SSRC: 2, Kind: "audio", TrackIdentifier: "t",
 			PacketsReceived: new(recv), PacketsLost: new(lost), BytesReceived: new(bytes),
 			HeaderBytesReceived: new(recv * 12), Jitter: new(jitter),
-			PerDSCPPacketsReceived: map[string]uint64{"46": recv}})
+			PerDSCPPacketsReceived: map[string]uint64{"46": recv},
+		})
 		return r
 	}
 	// 95 received and 5 lost in 500 ms: 5/(5+95) = 5 % loss.
@@ -122,11 +128,15 @@ func TestDeltaInbound(t *testing.T) {
 func TestDeltaRemoteInbound(t *testing.T) {
 	rep := func(ms float64, sent, recv uint64, lost int64, totalRTT float64, n uint64) Report {
 		r := Report{}
-		r.Add(&OutboundRTPStreamStats{Base: at(ms, TypeOutboundRTP, "O"), SSRC: 1, Kind: "audio",
-			PacketsSent: new(sent), RemoteID: new("RI")})
-		r.Add(&RemoteInboundRTPStreamStats{Base: at(ms-20, TypeRemoteInboundRTP, "RI"), SSRC: 1, Kind: "audio",
+		r.Add(&OutboundRTPStreamStats{
+			Base: at(ms, TypeOutboundRTP, "O"), SSRC: 1, Kind: "audio",
+			PacketsSent: new(sent), RemoteID: new("RI"),
+		})
+		r.Add(&RemoteInboundRTPStreamStats{
+			Base: at(ms-20, TypeRemoteInboundRTP, "RI"), SSRC: 1, Kind: "audio",
 			LocalID: new("O"), PacketsReceived: new(recv), PacketsLost: new(lost), Jitter: new(0.01),
-			TotalRoundTripTime: new(totalRTT), RoundTripTimeMeasurements: new(n)})
+			TotalRoundTripTime: new(totalRTT), RoundTripTimeMeasurements: new(n),
+		})
 		return r
 	}
 	// 200 sent, 190 received: (200−190)/200 = 5 %; 3 new RTTs totalling 0.3 s.
@@ -157,17 +167,25 @@ func TestDeltaRemoteInbound(t *testing.T) {
 func TestDeltaTransportsAndChannels(t *testing.T) {
 	rep := func(ms float64, n uint64) Report {
 		r := Report{}
-		r.Add(&RemoteOutboundRTPStreamStats{Base: at(ms, TypeRemoteOutboundRTP, "RO"), SSRC: 3, Kind: "video",
+		r.Add(&RemoteOutboundRTPStreamStats{
+			Base: at(ms, TypeRemoteOutboundRTP, "RO"), SSRC: 3, Kind: "video",
 			PacketsSent: new(n), BytesSent: new(n * 1000), TotalRoundTripTime: new(float64(n) / 1000),
-			RoundTripTimeMeasurements: new(n / 100)})
-		r.Add(&ICECandidatePairStats{Base: at(ms, TypeCandidatePair, "CP"), TransportID: "T", LocalCandidateID: "L",
+			RoundTripTimeMeasurements: new(n / 100),
+		})
+		r.Add(&ICECandidatePairStats{
+			Base: at(ms, TypeCandidatePair, "CP"), TransportID: "T", LocalCandidateID: "L",
 			RemoteCandidateID: "R", State: "succeeded", BytesSent: new(n * 1200), BytesReceived: new(n * 600),
-			PacketsSent: new(n), PacketsReceived: new(n / 2)})
-		r.Add(&TransportStats{Base: at(ms, TypeTransport, "T"), DTLSState: "connected",
-			BytesSent: new(n * 1100), BytesReceived: new(n * 500), PacketsSent: new(n), PacketsReceived: nil})
-		r.Add(&DataChannelStats{Base: at(ms, TypeDataChannel, "D"), State: "open",
+			PacketsSent: new(n), PacketsReceived: new(n / 2),
+		})
+		r.Add(&TransportStats{
+			Base: at(ms, TypeTransport, "T"), DTLSState: "connected",
+			BytesSent: new(n * 1100), BytesReceived: new(n * 500), PacketsSent: new(n), PacketsReceived: nil,
+		})
+		r.Add(&DataChannelStats{
+			Base: at(ms, TypeDataChannel, "D"), State: "open",
 			MessagesSent: new(uint32(n / 10)), MessagesReceived: new(uint32(n / 20)),
-			BytesSent: new(n * 10), BytesReceived: new(n * 5)})
+			BytesSent: new(n * 10), BytesReceived: new(n * 5),
+		})
 		r.Add(&PeerConnectionStats{Base: at(ms, TypePeerConnection, "P")})
 		return r
 	}

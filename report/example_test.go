@@ -80,7 +80,11 @@ func ExampleReport_json() {
 		PacketsReceived: new(uint64(0)), // counted, and 0
 		// Jitter is nil: not measured yet, so absent.
 	})
-	b, _ := json.Marshal(r)
+	b, err := json.Marshal(r)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(string(b))
 
 	var back report.Report

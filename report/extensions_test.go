@@ -90,11 +90,11 @@ func TestValidateExtensions(t *testing.T) {
 
 	// Extensions that are absent are not reported, and WithAllowedMembers
 	// accepts them again.
-	if vs := validReport().Validate(WithoutExtensions()); len(vs) != 0 {
-		t.Errorf("WithoutExtensions without extensions: %v", vs)
+	if got := validReport().Validate(WithoutExtensions()); len(got) != 0 {
+		t.Errorf("WithoutExtensions without extensions: %v", got)
 	}
-	if vs := r.Validate(WithoutExtensions(), WithAllowedMembers(TypeTransport, transportExtensions...)); len(vs) != 0 {
-		t.Errorf("WithoutExtensions, allowed: %v", vs)
+	if got := r.Validate(WithoutExtensions(), WithAllowedMembers(TypeTransport, transportExtensions...)); len(got) != 0 {
+		t.Errorf("WithoutExtensions, allowed: %v", got)
 	}
 
 	// ValidateJSON judges them the same way.
@@ -102,8 +102,8 @@ func TestValidateExtensions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, vs, err := ValidateJSON(data); err != nil || len(vs) != 0 {
-		t.Errorf("ValidateJSON: %v %v", vs, err)
+	if _, got, err := ValidateJSON(data); err != nil || len(got) != 0 {
+		t.Errorf("ValidateJSON: %v %v", got, err)
 	}
 	_, vs, err = ValidateJSON(data, WithoutExtensions())
 	if err != nil {
@@ -178,7 +178,8 @@ func TestExtensionsRoundTrip(t *testing.T) {
 func TestDeltaTransportExtensions(t *testing.T) {
 	rep := func(ms float64, n uint64) Report {
 		r := Report{}
-		r.Add(&TransportStats{Base: at(ms, TypeTransport, "T"), DTLSState: "connected",
+		r.Add(&TransportStats{
+			Base: at(ms, TypeTransport, "T"), DTLSState: "connected",
 			PerDSCPRTCPPacketsSent:     map[string]uint64{"46": n},
 			PerDSCPRTCPPacketsReceived: map[string]uint64{"46": n / 2},
 			PerDSCPSCTPPacketsSent:     map[string]uint64{"10": 2 * n},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"reflect"
 	"strconv"
@@ -100,13 +101,13 @@ func setStruct(v reflect.Value, o map[string]any) error {
 
 // fieldNames caches fields by struct type: parsing tags dominated the cost
 // of loading and validating reports.
-var fieldNames sync.Map // reflect.Type -> []string
+var fieldNames sync.Map //nolint:gochecknoglobals // reflect.Type -> []string: derived from types only, like encoding/json's cache
 
 // fields returns the JSON name of each field of a struct, with "" for the
 // embedded Base. The result is shared: callers must not modify it.
 func fields(t reflect.Type) []string {
 	if names, ok := fieldNames.Load(t); ok {
-		return names.([]string)
+		return names.([]string) //nolint:forcetypeassert // the cache holds only []string
 	}
 	names := make([]string, t.NumField())
 	for i := range names {
@@ -303,9 +304,7 @@ func toMembers(s Stats) (map[string]any, error) {
 
 func unknownMembers(u UnknownStats) map[string]any {
 	o := make(map[string]any, len(u.Members)+3)
-	for k, x := range u.Members {
-		o[k] = x
-	}
+	maps.Copy(o, u.Members)
 	o["timestamp"], o["type"], o["id"] = u.Timestamp, string(u.Type), u.ID
 	return o
 }
@@ -348,6 +347,7 @@ func plain(v reflect.Value) any {
 			m[it.Key().String()] = plain(it.Value())
 		}
 		return m
+	default:
+		return v.Interface()
 	}
-	return v.Interface()
 }

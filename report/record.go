@@ -187,7 +187,7 @@ func marshalMembers(m map[string]json.RawMessage) (json.RawMessage, error) {
 	return json.RawMessage(b), err
 }
 
-var null = json.RawMessage("null")
+var null = json.RawMessage("null") //nolint:gochecknoglobals // read-only
 
 // patch returns the RFC 7386 merge patch from prev to cur.
 func patch(prev, cur map[string]map[string]json.RawMessage) (map[string]json.RawMessage, error) {
@@ -198,23 +198,24 @@ func patch(prev, cur map[string]map[string]json.RawMessage) (map[string]json.Raw
 		}
 	}
 	for id, c := range cur {
-		var (
-			b   json.RawMessage
-			err error
-		)
-		if old, ok := prev[id]; ok {
-			d, err := diffMembers(old, c)
-			if err != nil || len(d) == 0 {
-				if err != nil {
-					return nil, err
-				}
-				continue
-			}
-			b, err = json.Marshal(d)
+		old, ok := prev[id]
+		if !ok {
+			b, err := marshalMembers(c)
 			if err != nil {
 				return nil, err
 			}
-		} else if b, err = marshalMembers(c); err != nil {
+			p[id] = b
+			continue
+		}
+		d, err := diffMembers(old, c)
+		if err != nil {
+			return nil, err
+		}
+		if len(d) == 0 {
+			continue
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
 			return nil, err
 		}
 		p[id] = b
@@ -342,7 +343,7 @@ func (p *Playback) apply(data []byte) (Report, error) {
 		if !ok {
 			return nil, fmt.Errorf(`"report" is %s, want an object`, jsonTypeOf(full))
 		}
-		p.state = mergePatch(nil, m).(map[string]any) // drops nulls like any patch
+		p.state = mergePatch(nil, m).(map[string]any) //nolint:forcetypeassert // an object patch gives an object; drops nulls like any patch
 	default:
 		if p.state == nil {
 			return nil, errors.New("patch before the first full report")
@@ -351,7 +352,7 @@ func (p *Playback) apply(data []byte) (Report, error) {
 		if !ok {
 			return nil, fmt.Errorf(`"patch" is %s, want an object`, jsonTypeOf(diff))
 		}
-		p.state = mergePatch(p.state, m).(map[string]any)
+		p.state = mergePatch(p.state, m).(map[string]any) //nolint:forcetypeassert // an object patch gives an object
 	}
 	r := make(Report, len(p.state))
 	for id, v := range p.state {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -32,7 +33,7 @@ func playAll(t *testing.T, data []byte) []Report {
 	var out []Report
 	for {
 		r, err := p.Next()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return out
 		}
 		if err != nil {
@@ -84,16 +85,22 @@ func isUnknown(s Stats) bool {
 // members change, a report repeats and one is empty.
 func handMade() []Report {
 	out := func(ts float64, sent uint64, dscp map[string]uint64) *OutboundRTPStreamStats {
-		return &OutboundRTPStreamStats{Base: Base{Timestamp: ts, Type: TypeOutboundRTP, ID: "OT1"}, SSRC: 7, Kind: "video",
-			PacketsSent: new(sent), BytesSent: new(sent * 1000), PerDSCPPacketsSent: dscp}
+		return &OutboundRTPStreamStats{
+			Base: Base{Timestamp: ts, Type: TypeOutboundRTP, ID: "OT1"}, SSRC: 7, Kind: "video",
+			PacketsSent: new(sent), BytesSent: new(sent * 1000), PerDSCPPacketsSent: dscp,
+		}
 	}
 	in := func(ts float64, jitter *float64) *InboundRTPStreamStats {
-		return &InboundRTPStreamStats{Base: Base{Timestamp: ts, Type: TypeInboundRTP, ID: "IT2"}, SSRC: 8, Kind: "audio",
-			TrackIdentifier: "t", PacketsReceived: new(uint64(ts)), PacketsLost: new(int64(-1)), Jitter: jitter}
+		return &InboundRTPStreamStats{
+			Base: Base{Timestamp: ts, Type: TypeInboundRTP, ID: "IT2"}, SSRC: 8, Kind: "audio",
+			TrackIdentifier: "t", PacketsReceived: new(uint64(ts)), PacketsLost: new(int64(-1)), Jitter: jitter,
+		}
 	}
 	unknown := func(ts float64, nested map[string]any) *UnknownStats {
-		return &UnknownStats{Base: Base{Timestamp: ts, Type: "track", ID: "X"},
-			Members: map[string]any{"nested": nested, "list": []any{json.Number("1"), "a"}, "n": json.Number("12345678901234567890")}}
+		return &UnknownStats{
+			Base:    Base{Timestamp: ts, Type: "track", ID: "X"},
+			Members: map[string]any{"nested": nested, "list": []any{json.Number("1"), "a"}, "n": json.Number("12345678901234567890")},
+		}
 	}
 	r0 := Report{}
 	r0.Add(out(1000.5, 1, map[string]uint64{"46": 1}))
@@ -103,16 +110,16 @@ func handMade() []Report {
 	r1.Add(out(2000.25, 3, map[string]uint64{"46": 1, "38": 2})) // record key appears
 	r1.Add(in(2000.25, nil))                                     // jitter becomes absent
 	r1.Add(unknown(1000.5, map[string]any{"a": json.Number("2")}))
-	r1.Add(&RemoteInboundRTPStreamStats{Base: Base{Timestamp: 1999, Type: TypeRemoteInboundRTP, ID: "RI3"}, SSRC: 7, Kind: "video",
-		LocalID: new("OT1"), RoundTripTime: new(0.012)}) // object appears
+	r1.Add(&RemoteInboundRTPStreamStats{
+		Base: Base{Timestamp: 1999, Type: TypeRemoteInboundRTP, ID: "RI3"}, SSRC: 7, Kind: "video",
+		LocalID: new("OT1"), RoundTripTime: new(0.012),
+	}) // object appears
 	r2 := Report{}
 	r2.Add(out(3000, 4, map[string]uint64{"38": 3})) // record key leaves; IT2 leaves
 	r2.Add(unknown(1000.5, map[string]any{"a": json.Number("2")}))
 	r2.Add(r1["RI3"])
 	r3 := Report{} // the same again: an empty patch
-	for id, s := range r2 {
-		r3[id] = s
-	}
+	maps.Copy(r3, r2)
 	r4 := Report{} // empty
 	r5 := Report{}
 	r5.Add(out(5000, 5, nil))              // the record becomes absent
@@ -273,7 +280,7 @@ func TestPlaybackCorruptLines(t *testing.T) {
 		if !errors.Is(err, ErrCorruptRecording) || !strings.Contains(err.Error(), "line 3:") {
 			t.Errorf("%s: %v, want ErrCorruptRecording at line 3", name, err)
 		}
-		if _, again := p.Next(); again != err {
+		if _, again := p.Next(); again != err { //nolint:errorlint // the very same error value
 			t.Errorf("%s: Next after an error returned %v", name, again)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 // Chromium dump, one object of every modelled type with every member
 // present, and JSON that is malformed or lies about types and ranges.
 func reportSeeds(f *testing.F) {
+	f.Helper()
 	if data, err := os.ReadFile("testdata/chromium-dump.json"); err == nil {
 		f.Add(data)
 	}
@@ -113,9 +114,11 @@ func FuzzUnmarshalReport(f *testing.F) {
 func FuzzValidateJSON(f *testing.F) {
 	reportSeeds(f)
 	rules := map[string]bool{}
-	for _, r := range []string{RuleKey, RuleType, RuleJSONType, RuleUnknownMember, RuleRequired, RuleReference,
+	for _, r := range []string{
+		RuleKey, RuleType, RuleJSONType, RuleUnknownMember, RuleRequired, RuleReference,
 		RulePair, RuleKind, RuleForbiddenMember, RuleFinite, RuleNegative, RuleRange, RuleEmptyString,
-		RuleTimestamp, RuleDSCP, RuleEnum} {
+		RuleTimestamp, RuleDSCP, RuleEnum,
+	} {
 		rules[r] = true
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -19,6 +19,8 @@ const (
 	JSONRecord
 )
 
+// String returns the kind's name ("number", "integer", "string",
+// "boolean", "record").
 func (k JSONKind) String() string {
 	switch k {
 	case JSONNumber:
@@ -42,8 +44,8 @@ type MemberInfo struct {
 	IDLType     string   // as written in the IDL, e.g. "unsigned long long", "DOMString?"
 	Kind        JSONKind // JSON shape of the value
 	DeclaredIn  string   // IDL dictionary that declares it (for an extension, the one it extends)
-	Required    bool
-	Nullable    bool
+	Required    bool     // a required dictionary member: always present
+	Nullable    bool     // its IDL type is nullable (ends in "?")
 	Provisional bool     // from webrtc-provisional-stats, not the ED
 	Extension   bool     // rtcstats extension, not in any W3C document (see WithoutExtensions)
 	NotForKind  string   // "audio" or "video": the member MUST NOT exist for that kind
@@ -58,15 +60,6 @@ type dictionary struct {
 	Types   []Type
 	Kind    string // set when Types are shared and kind picks the dictionary
 	Members []MemberInfo
-}
-
-func (d *dictionary) member(name string) (MemberInfo, bool) {
-	for _, m := range d.Members {
-		if m.Name == name {
-			return m, true
-		}
-	}
-	return MemberInfo{}, false
 }
 
 // dictFor returns the dictionary of objects of type t and kind, or nil.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"slices"
 )
 
 // Type is a stats object's type, the RTCStatsType string ("inbound-rtp", ...).
@@ -12,10 +13,8 @@ type Type string
 // Known reports whether t is a type this package models.
 func (t Type) Known() bool {
 	for _, d := range dictionaries {
-		for _, dt := range d.Types {
-			if dt == t {
-				return true
-			}
+		if slices.Contains(d.Types, t) {
+			return true
 		}
 	}
 	return false
@@ -30,9 +29,9 @@ func (t Type) Known() bool {
 // yet, and is written as 0. Required members are plain values and are always
 // written.
 type Stats interface {
-	StatsType() Type
-	StatsID() string
-	StatsTimestamp() float64
+	StatsType() Type         // the type member
+	StatsID() string         // the id member
+	StatsTimestamp() float64 // the timestamp member
 }
 
 // Base holds the RTCStats members every stats object has. The generated
@@ -41,7 +40,8 @@ type Base struct {
 	// Timestamp is when the object was sampled, in milliseconds since the
 	// Unix epoch (a DOMHighResTimeStamp with sub-millisecond precision).
 	Timestamp float64 `json:"timestamp"`
-	Type      Type    `json:"type"`
+	// Type is the object's RTCStatsType.
+	Type Type `json:"type"`
 	// ID is unique within the report and stable for the object's lifetime.
 	ID string `json:"id"`
 }
@@ -62,7 +62,7 @@ func (b Base) StatsTimestamp() float64 { return b.Timestamp }
 // exactly as read.
 type UnknownStats struct {
 	Base
-	Members map[string]any
+	Members map[string]any // every other member, by name
 }
 
 // MarshalJSON writes the base members and Members as one flat object.

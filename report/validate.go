@@ -15,9 +15,10 @@ type Violation struct {
 	ID     string // key of the object in the report
 	Member string // offending member, or "" for the object as a whole
 	Rule   string // one of the Rule constants
-	Detail string
+	Detail string // what is wrong, with the offending value
 }
 
+// String returns the violation as `"id".member: rule: detail`.
 func (v Violation) String() string {
 	if v.Member == "" {
 		return fmt.Sprintf("%q: %s: %s", v.ID, v.Rule, v.Detail)
@@ -181,7 +182,7 @@ func (v *validator) result() []Violation {
 }
 
 // baseMembers are the RTCStats members, the only ones known for unknown types.
-var baseMembers = dictCodecStats.Members[:3]
+var baseMembers = dictCodecStats.Members[:3] //nolint:gochecknoglobals // read-only
 
 // object checks one object's own members. d is its dictionary, nil when the
 // type (or media-source kind) is not modelled. In JSON mode members of the
@@ -215,15 +216,7 @@ func (v *validator) object(key string, o map[string]any, d *dictionary, fromJSON
 		// dictionary does not have, also in a typed struct.
 		ext := i >= 0 && members[i].Extension && v.cfg.withoutExtensions
 		if i < 0 || ext {
-			if (fromJSON || ext) && d != nil && !v.cfg.allowed[t][name] {
-				detail := "not a member of " + d.Name
-				if ext {
-					detail += " in any W3C document (rtcstats extension; WithoutExtensions)"
-				}
-				v.add(key, name, RuleUnknownMember, detail)
-			} else if !finite(x) {
-				v.add(key, name, RuleFinite, "not a finite number")
-			}
+			v.checkUnknown(key, t, d, name, x, fromJSON, ext)
 			continue
 		}
 		m := members[i]
@@ -238,14 +231,36 @@ func (v *validator) object(key string, o map[string]any, d *dictionary, fromJSON
 			v.value(key, t, kind, m, x)
 		}
 	}
-	if d != nil && slices.ContainsFunc(d.Members, func(m MemberInfo) bool { return m.Name == "kind" }) {
-		if k, ok := o["kind"].(string); ok && k != "" {
-			switch {
-			case k != "audio" && k != "video":
-				v.add(key, "kind", RuleKind, fmt.Sprintf("%q is neither audio nor video", k))
-			case t == TypeMediaPlayout && k != "audio":
-				v.add(key, "kind", RuleKind, "media-playout is audio only")
-			}
+	if d != nil {
+		v.checkKind(key, t, d, o)
+	}
+}
+
+// checkUnknown checks a member that d does not have (or, with
+// WithoutExtensions, an extension member: ext).
+func (v *validator) checkUnknown(key string, t Type, d *dictionary, name string, x any, fromJSON, ext bool) {
+	if (fromJSON || ext) && d != nil && !v.cfg.allowed[t][name] {
+		detail := "not a member of " + d.Name
+		if ext {
+			detail += " in any W3C document (rtcstats extension; WithoutExtensions)"
+		}
+		v.add(key, name, RuleUnknownMember, detail)
+	} else if !finite(x) {
+		v.add(key, name, RuleFinite, "not a finite number")
+	}
+}
+
+// checkKind checks the kind member of an object whose dictionary d has one.
+func (v *validator) checkKind(key string, t Type, d *dictionary, o map[string]any) {
+	if !slices.ContainsFunc(d.Members, func(m MemberInfo) bool { return m.Name == "kind" }) {
+		return
+	}
+	if k, ok := o["kind"].(string); ok && k != "" {
+		switch {
+		case k != "audio" && k != "video":
+			v.add(key, "kind", RuleKind, fmt.Sprintf("%q is neither audio nor video", k))
+		case t == TypeMediaPlayout && k != "audio":
+			v.add(key, "kind", RuleKind, "media-playout is audio only")
 		}
 	}
 }
@@ -261,45 +276,60 @@ func (v *validator) value(key string, t Type, kind string, m MemberInfo, x any) 
 	}
 	switch m.Kind {
 	case JSONNumber, JSONInteger:
-		f, _ := number(x)
+		v.checkNumber(key, name, x)
+	case JSONString:
+		v.checkString(key, m, x.(string)) //nolint:forcetypeassert // value is called with the member's JSON type
+	case JSONRecord:
+		v.checkRecord(key, name, x.(map[string]any)) //nolint:forcetypeassert // as above
+	case JSONBool: // any boolean is valid
+	}
+}
+
+// checkNumber checks a number or integer member.
+func (v *validator) checkNumber(key, name string, x any) {
+	f, _ := number(x)
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		v.add(key, name, RuleFinite, fmt.Sprint(f))
+	case name == "timestamp" || strings.HasSuffix(name, "Timestamp"):
+		if f <= 0 {
+			v.add(key, name, RuleTimestamp, fmt.Sprintf("%v is not after 1970 (a zero time.Time gives about -6.2e13)", f))
+		} else if f > maxTimestamp {
+			v.add(key, name, RuleTimestamp, fmt.Sprintf("%v is too large for milliseconds; wrong unit?", f))
+		}
+	case f < 0 && name != "packetsLost":
+		v.add(key, name, RuleNegative, fmt.Sprint(f))
+	case (name == "fractionLost" || name == "audioLevel") && f > 1:
+		v.add(key, name, RuleRange, fmt.Sprintf("%v is outside [0, 1]", f))
+	}
+}
+
+// checkString checks a string member, enums included.
+func (v *validator) checkString(key string, m MemberInfo, s string) {
+	name := m.Name
+	switch {
+	case name == "type":
+	case s == "" && m.Required:
+		v.add(key, name, RuleRequired, "empty")
+	case len(m.Enum) > 0 && !slices.Contains(m.Enum, s):
+		v.add(key, name, RuleEnum, fmt.Sprintf("%q is not one of %q", s, m.Enum))
+	case s == "":
+		v.add(key, name, RuleEmptyString, "present but empty; leave it out instead")
+	}
+}
+
+// checkRecord checks the values, and for perDscp* the keys, of a record.
+func (v *validator) checkRecord(key, name string, rec map[string]any) {
+	for _, k := range sortedKeys(rec) {
+		f, _ := number(rec[k])
 		switch {
 		case math.IsNaN(f) || math.IsInf(f, 0):
-			v.add(key, name, RuleFinite, fmt.Sprint(f))
-		case name == "timestamp" || strings.HasSuffix(name, "Timestamp"):
-			if f <= 0 {
-				v.add(key, name, RuleTimestamp, fmt.Sprintf("%v is not after 1970 (a zero time.Time gives about -6.2e13)", f))
-			} else if f > maxTimestamp {
-				v.add(key, name, RuleTimestamp, fmt.Sprintf("%v is too large for milliseconds; wrong unit?", f))
-			}
-		case f < 0 && name != "packetsLost":
-			v.add(key, name, RuleNegative, fmt.Sprint(f))
-		case (name == "fractionLost" || name == "audioLevel") && f > 1:
-			v.add(key, name, RuleRange, fmt.Sprintf("%v is outside [0, 1]", f))
+			v.add(key, name, RuleFinite, fmt.Sprintf("[%q] is %v", k, f))
+		case f < 0:
+			v.add(key, name, RuleNegative, fmt.Sprintf("[%q] is %v", k, f))
 		}
-	case JSONString:
-		s := x.(string)
-		switch {
-		case name == "type":
-		case s == "" && m.Required:
-			v.add(key, name, RuleRequired, "empty")
-		case len(m.Enum) > 0 && !slices.Contains(m.Enum, s):
-			v.add(key, name, RuleEnum, fmt.Sprintf("%q is not one of %q", s, m.Enum))
-		case s == "":
-			v.add(key, name, RuleEmptyString, "present but empty; leave it out instead")
-		}
-	case JSONRecord:
-		rec := x.(map[string]any)
-		for _, k := range sortedKeys(rec) {
-			f, _ := number(rec[k])
-			switch {
-			case math.IsNaN(f) || math.IsInf(f, 0):
-				v.add(key, name, RuleFinite, fmt.Sprintf("[%q] is %v", k, f))
-			case f < 0:
-				v.add(key, name, RuleNegative, fmt.Sprintf("[%q] is %v", k, f))
-			}
-			if strings.HasPrefix(name, "perDscp") && !isDSCP(k) {
-				v.add(key, name, RuleDSCP, fmt.Sprintf("key %q is not a decimal DSCP 0..63", k))
-			}
+		if strings.HasPrefix(name, "perDscp") && !isDSCP(k) {
+			v.add(key, name, RuleDSCP, fmt.Sprintf("key %q is not a decimal DSCP 0..63", k))
 		}
 	}
 }
@@ -336,6 +366,7 @@ func refTarget(t Type, member string) (Type, bool) {
 			return TypeRemoteOutboundRTP, true
 		case TypeOutboundRTP:
 			return TypeRemoteInboundRTP, true
+		default:
 		}
 	case "localId":
 		switch t {
@@ -343,6 +374,7 @@ func refTarget(t Type, member string) (Type, bool) {
 			return TypeOutboundRTP, true
 		case TypeRemoteOutboundRTP:
 			return TypeInboundRTP, true
+		default:
 		}
 	}
 	return "", false
@@ -454,24 +486,8 @@ func checkInteger(idl string, x any) string {
 	// it: float64 cannot tell 2^64-1 (a valid unsigned long long) from
 	// 2^64, nor 2^63 (too large for a long long) from 2^63-1.
 	if n, ok := x.(json.Number); ok {
-		if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
-			maxU := uint64(math.MaxUint64)
-			switch {
-			case hi < 0x1p63: // exact in float64
-				maxU = uint64(hi)
-			case hi < 0x1p64: // long long: MaxInt64 rounded up
-				maxU = math.MaxInt64
-			}
-			if u > maxU {
-				return fmt.Sprintf("%v is out of range for %s", x, idl)
-			}
-			return ""
-		}
-		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-			if float64(i) < lo {
-				return fmt.Sprintf("%v is out of range for %s", x, idl)
-			}
-			return ""
+		if msg, exact := checkExactInteger(idl, n, lo, hi); exact {
+			return msg
 		}
 	}
 	f, err := integral(x)
@@ -484,6 +500,32 @@ func checkInteger(idl string, x any) string {
 		return fmt.Sprintf("%v is out of range for %s", x, idl)
 	}
 	return ""
+}
+
+// checkExactInteger checks an integer written as such against the bounds
+// of idl. exact is false when n is not an integer that uint64 or int64
+// holds; the caller then checks it as a float64.
+func checkExactInteger(idl string, n json.Number, lo, hi float64) (msg string, exact bool) {
+	if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+		maxU := uint64(math.MaxUint64)
+		switch {
+		case hi < 0x1p63: // exact in float64
+			maxU = uint64(hi)
+		case hi < 0x1p64: // long long: MaxInt64 rounded up
+			maxU = math.MaxInt64
+		}
+		if u > maxU {
+			return fmt.Sprintf("%v is out of range for %s", n, idl), true
+		}
+		return "", true
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		if float64(i) < lo {
+			return fmt.Sprintf("%v is out of range for %s", n, idl), true
+		}
+		return "", true
+	}
+	return "", false
 }
 
 // finite reports whether every number in x is finite.

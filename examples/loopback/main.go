@@ -1,12 +1,3 @@
-// Command loopback is rtcstats' main job: two pion PeerConnections in one
-// process, connected over real UDP on 127.0.0.1, each sending the other Opus
-// audio and VP8 video from the repository's testdata plus data-channel
-// messages, marking every packet with its RFC 8837 DSCP. Every interval it prints a compact table of both peers' RTP
-// streams; at the end it lets the last RTCP reports cross, validates the
-// chosen peer's final report against the spec and optionally writes it as
-// JSON.
-//
-//	go run ./examples/loopback -duration 5s -o r.json
 package main
 
 import (
@@ -85,7 +76,7 @@ func run(args []string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)
 	}
-	defer pair.Close()
+	defer func() { _ = pair.Close() }()
 	fmt.Fprintf(w, "connected over 127.0.0.1; sending for %v\n", o.duration)
 
 	mctx, mcancel := context.WithTimeout(ctx, o.duration)
@@ -108,7 +99,7 @@ func run(args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer closeRec()
+	defer func() { _ = closeRec() }()
 	record := func() error {
 		if rec == nil {
 			return nil

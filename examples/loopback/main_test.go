@@ -40,10 +40,12 @@ func TestLoopbackWritesValidReport(t *testing.T) {
 	for _, s := range r {
 		have[s.StatsType()] = true
 	}
-	for _, ty := range []report.Type{report.TypeCodec, report.TypeInboundRTP, report.TypeOutboundRTP,
+	for _, ty := range []report.Type{
+		report.TypeCodec, report.TypeInboundRTP, report.TypeOutboundRTP,
 		report.TypeRemoteInboundRTP, report.TypeRemoteOutboundRTP, report.TypeTransport,
 		report.TypeCandidatePair, report.TypeLocalCandidate, report.TypeRemoteCandidate,
-		report.TypeCertificate, report.TypePeerConnection, report.TypeDataChannel} {
+		report.TypeCertificate, report.TypePeerConnection, report.TypeDataChannel,
+	} {
 		if !have[ty] {
 			t.Errorf("r.json has no %s", ty)
 		}
@@ -54,7 +56,7 @@ func TestLoopbackWritesValidReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	pb := report.NewPlayback(f)
 	var last report.Report
 	n := 0

@@ -34,29 +34,35 @@ func (t *table) print(pair *peers.Pair) error {
 		t.prev[p.Name] = r
 		var rows []row
 		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
-			x := row{peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", loss: "-", jitter: "-", rtt: "-",
-				dscp: perDSCP(o.PerDSCPPacketsSent), dscpRate: "-"}
+			x := row{
+				peer: p.Name, dir: "out", kind: o.Kind, ssrc: o.SSRC, packets: *o.PacketsSent, rate: "-", lost: "-", loss: "-", jitter: "-", rtt: "-",
+				dscp: perDSCP(o.PerDSCPPacketsSent), dscpRate: "-",
+			}
 			if d, ok := iv.Outbound[o.ID]; ok {
 				x.rate = kbps(d.Bitrate)
 				x.dscpRate = perDSCP(d.PerDSCPPacketRate)
 			}
+			var ri *report.RemoteInboundRTPStreamStats
 			if o.RemoteID != nil {
-				if ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID); ok {
-					x.lost = fmt.Sprint(*ri.PacketsLost)
-					if ri.Jitter != nil {
-						x.jitter = fmt.Sprintf("%.2f", *ri.Jitter*1000)
-					}
-					if ri.RoundTripTime != nil {
-						x.rtt = fmt.Sprintf("%.2f", *ri.RoundTripTime*1000)
-					}
+				ri, _ = report.Lookup[*report.RemoteInboundRTPStreamStats](r, *o.RemoteID)
+			}
+			if ri != nil {
+				x.lost = fmt.Sprint(*ri.PacketsLost)
+				if ri.Jitter != nil {
+					x.jitter = fmt.Sprintf("%.2f", *ri.Jitter*1000)
+				}
+				if ri.RoundTripTime != nil {
+					x.rtt = fmt.Sprintf("%.2f", *ri.RoundTripTime*1000)
 				}
 			}
 			rows = append(rows, x)
 		}
 		for _, in := range report.Filter[*report.InboundRTPStreamStats](r) {
-			x := row{peer: p.Name, dir: "in", kind: in.Kind, ssrc: in.SSRC, packets: *in.PacketsReceived, rate: "-",
+			x := row{
+				peer: p.Name, dir: "in", kind: in.Kind, ssrc: in.SSRC, packets: *in.PacketsReceived, rate: "-",
 				lost: fmt.Sprint(*in.PacketsLost), loss: "-", jitter: "-", rtt: "-",
-				dscp: perDSCP(in.PerDSCPPacketsReceived), dscpRate: "-"}
+				dscp: perDSCP(in.PerDSCPPacketsReceived), dscpRate: "-",
+			}
 			if d, ok := iv.Inbound[in.ID]; ok {
 				x.rate = kbps(d.Bitrate)
 				x.dscpRate = perDSCP(d.PerDSCPPacketRate)

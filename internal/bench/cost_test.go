@@ -117,6 +117,7 @@ func costRun(t *testing.T, kind string, pk *packets, packets, pps int) (time.Dur
 }
 
 func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		t.Fatal(err)
@@ -125,6 +126,7 @@ func cpuTime(t *testing.T) time.Duration {
 }
 
 func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
 		return def

@@ -34,7 +34,7 @@ func TestHarnessDrivesBoth(t *testing.T) {
 
 	// rtcstats, through GetStats on the PeerConnection statsEnv builds.
 	const n = 10
-	_, st, _ := statsEnv(t, impls[1], n)
+	st, _ := statsEnv(t, impls[1], n)
 	r := getStats(t, st)
 	outs := report.Filter[*report.OutboundRTPStreamStats](r)
 	ris := report.Filter[*report.RemoteInboundRTPStreamStats](r)

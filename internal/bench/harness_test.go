@@ -65,12 +65,14 @@ var pionAndRTCStats = impls[:2]
 
 // open builds a subject that is closed when the benchmark ends.
 func open(tb testing.TB, im impl) *subject {
+	tb.Helper()
 	s := im.build(tb)
 	tb.Cleanup(func() { _ = s.ic.Close() })
 	return s
 }
 
 func newRTCStats(tb testing.TB) *subject {
+	tb.Helper()
 	f, err := rtcstats.NewFactory()
 	if err != nil {
 		tb.Fatal(err)
@@ -85,6 +87,7 @@ func newRTCStats(tb testing.TB) *subject {
 // newPion builds pion's stats interceptor with its defaults (the default
 // recorder, time.Now, pion's default logger), as webrtc.ConfigureStatsInterceptor does.
 func newPion(tb testing.TB) *subject {
+	tb.Helper()
 	f, err := stats.NewInterceptor()
 	if err != nil {
 		tb.Fatal(err)
@@ -100,7 +103,7 @@ func newPion(tb testing.TB) *subject {
 // pion starts each recorder in a goroutine and drops the packets that come
 // before it runs, which would make pion look cheaper than it is. A no-op for
 // the other implementations.
-func (s *subject) waitRunning(tb testing.TB, ssrc uint32, drive func()) {
+func (s *subject) waitRunning(tb testing.TB, ssrc uint32, drive func()) { //nolint:thelper // runs per stream in BenchmarkMemory's timed loop: tb.Helper() would be measured
 	if s.pion == nil {
 		return
 	}
@@ -127,7 +130,10 @@ func videoInfo(ssrc uint32, exts bool) *interceptor.StreamInfo {
 		MimeType:    "video/VP8",
 		ClockRate:   90000,
 		RTCPFeedback: []interceptor.RTCPFeedback{
-			{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"},
+			{Type: "goog-remb"},
+			{Type: "ccm", Parameter: "fir"},
+			{Type: "nack"},
+			{Type: "nack", Parameter: "pli"},
 			{Type: "transport-cc"},
 		},
 	}
@@ -149,6 +155,7 @@ type packets struct {
 }
 
 func newPackets(tb testing.TB, ssrc uint32, exts bool) *packets {
+	tb.Helper()
 	rng := rand.New(rand.NewPCG(uint64(ssrc), 1))
 	p := &packets{}
 	for n := range ringLen {
@@ -267,6 +274,7 @@ func compactNTP(ntp uint64) uint32 { return uint32(ntp >> 16) }
 // incoming blocks echo our SR, so that both implementations take an RTT
 // sample.
 func rtcpBatches(tb testing.TB, in, out []uint32) (incoming []byte, outgoing []rtcp.Packet) {
+	tb.Helper()
 	ntp := ntpNow()
 	var inPkts []rtcp.Packet
 	for k := range in {
@@ -275,15 +283,19 @@ func rtcpBatches(tb testing.TB, in, out []uint32) (incoming []byte, outgoing []r
 			LastSenderReport: compactNTP(ntp), Delay: 66, // ~1 ms
 		}
 		inPkts = append(inPkts,
-			&rtcp.SenderReport{SSRC: in[k], NTPTime: ntp, RTPTime: 123456, PacketCount: 1000, OctetCount: 1200000,
-				Reports: []rtcp.ReceptionReport{block}},
+			&rtcp.SenderReport{
+				SSRC: in[k], NTPTime: ntp, RTPTime: 123456, PacketCount: 1000, OctetCount: 1200000,
+				Reports: []rtcp.ReceptionReport{block},
+			},
 			&rtcp.ReceiverReport{SSRC: in[k], Reports: []rtcp.ReceptionReport{block}},
 			&rtcp.TransportLayerNack{SenderSSRC: in[k], MediaSSRC: out[k], Nacks: []rtcp.NackPair{{PacketID: 100, LostPackets: 0x5}}},
 		)
 		block.SSRC = in[k]
 		outgoing = append(outgoing,
-			&rtcp.SenderReport{SSRC: out[k], NTPTime: ntp, RTPTime: 123456, PacketCount: 1000, OctetCount: 1200000,
-				Reports: []rtcp.ReceptionReport{block}},
+			&rtcp.SenderReport{
+				SSRC: out[k], NTPTime: ntp, RTPTime: 123456, PacketCount: 1000, OctetCount: 1200000,
+				Reports: []rtcp.ReceptionReport{block},
+			},
 			&rtcp.ReceiverReport{SSRC: out[k], Reports: []rtcp.ReceptionReport{block}},
 			&rtcp.TransportLayerNack{SenderSSRC: out[k], MediaSSRC: in[k], Nacks: []rtcp.NackPair{{PacketID: 100, LostPackets: 0x5}}},
 		)
@@ -308,6 +320,7 @@ type pair struct {
 }
 
 func bindPair(tb testing.TB, s *subject, exts bool) *pair {
+	tb.Helper()
 	inPkts, outPkts := newPackets(tb, ssrcIn, exts), newPackets(tb, ssrcOut, exts)
 	p := &pair{buf: make([]byte, 1500)}
 	p.in = s.ic.BindRemoteStream(videoInfo(ssrcIn, exts), &source{p: inPkts, ssrc: ssrcIn})
@@ -335,13 +348,13 @@ func bindPair(tb testing.TB, s *subject, exts bool) *pair {
 	return p
 }
 
-func (p *pair) readRTP(tb testing.TB) {
+func (p *pair) readRTP(tb testing.TB) { //nolint:thelper // runs per packet in the timed loop: tb.Helper() would be measured
 	if _, _, err := p.in.Read(p.buf, nil); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-func (p *pair) writeRTP(tb testing.TB) {
+func (p *pair) writeRTP(tb testing.TB) { //nolint:thelper // runs per packet in the timed loop: tb.Helper() would be measured
 	if err := p.out.write(); err != nil {
 		tb.Fatal(err)
 	}
@@ -349,7 +362,7 @@ func (p *pair) writeRTP(tb testing.TB) {
 
 // exchangeRTCP writes our batch (the SR goes first, as it would) and reads
 // the peer's.
-func (p *pair) exchangeRTCP(tb testing.TB) {
+func (p *pair) exchangeRTCP(tb testing.TB) { //nolint:thelper // runs per packet in the timed loop: tb.Helper() would be measured
 	if _, err := p.rtcpOut.Write(p.outBatch, nil); err != nil {
 		tb.Fatal(err)
 	}
@@ -363,6 +376,7 @@ func (p *pair) exchangeRTCP(tb testing.TB) {
 // over many packets (the rtcp variant). Call it just before b.Loop and the
 // returned func after the loop.
 func exactAllocs(b *testing.B) func() {
+	b.Helper()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	return func() {

@@ -247,6 +247,7 @@ func (p *e2ePair) waitRead(ctx context.Context, want int64) error {
 // counters and jitter, and waits for pion's first RTCP reports (1 s interval)
 // so that the remote objects and RTTs exist. Closed when the benchmark ends.
 func benchPair(b *testing.B, kind string, tracks int) *e2ePair {
+	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	p, err := newE2EPair(ctx, kind, tracks)

@@ -41,10 +41,12 @@ type streams struct {
 // (through its own RTCP reader, as pion binds one per receiver), so every
 // remote object and RTT exists.
 func bindMany(tb testing.TB, s *subject, n int, rtcp bool) *streams {
+	tb.Helper()
 	return bindManyShared(tb, s, n, rtcp, newPackets(tb, 0, false), 4)
 }
 
 func bindManyShared(tb testing.TB, s *subject, n int, rtcp bool, pk *packets, pktsEach int) *streams {
+	tb.Helper()
 	st := &streams{buf: make([]byte, 1500)}
 	var w interceptor.RTCPWriter
 	var readers []interceptor.RTCPReader
@@ -112,13 +114,15 @@ func (c *capture) NewInterceptor(id string) (interceptor.Interceptor, error) {
 	return i, err
 }
 
-// statsEnv returns a subject with n streams of each direction bound and
-// with RTCP exchanged, and the call that reads all their stats: for
+// statsEnv builds a subject with n streams of each direction bound and
+// with RTCP exchanged, and returns the streams and the call that reads all their stats: for
 // rtcstats Factory.GetStats on a real PeerConnection built with a registry
 // holding the factory (not connected: the RTP streams are bound through the
 // interceptor API instead of by negotiation), for pion Getter.Get on every
 // SSRC. snap is nil for impl=none.
-func statsEnv(tb testing.TB, im impl, n int) (s *subject, st *streams, snap func()) {
+func statsEnv(tb testing.TB, im impl, n int) (st *streams, snap func()) {
+	tb.Helper()
+	var s *subject
 	var pcOf *webrtc.PeerConnection
 	switch im.name {
 	case "rtcstats":
@@ -143,7 +147,7 @@ func statsEnv(tb testing.TB, im impl, n int) (s *subject, st *streams, snap func
 		s = &subject{ic: c.got, rtcstats: f}
 		snap = func() {
 			if _, err := f.GetStats(pc); err != nil {
-				panic(err)
+				panic(err) //nolint:forbidigo // snap runs in timed loops and goroutines, without a tb
 			}
 		}
 	case "pion":
@@ -151,7 +155,7 @@ func statsEnv(tb testing.TB, im impl, n int) (s *subject, st *streams, snap func
 		snap = func() {
 			for _, ssrc := range st.ssrcs { // st is assigned below
 				if s.pion.Get(ssrc) == nil {
-					panic("pion has no stats for a bound ssrc")
+					panic("pion has no stats for a bound ssrc") //nolint:forbidigo // as above
 				}
 			}
 		}
@@ -162,7 +166,7 @@ func statsEnv(tb testing.TB, im impl, n int) (s *subject, st *streams, snap func
 	if s.rtcstats != nil {
 		st.pc, st.factory = pcOf, s.rtcstats
 	}
-	return s, st, snap
+	return st, snap
 }
 
 // BenchmarkGetStats is the cost of reading the stats of N inbound and N
@@ -172,7 +176,7 @@ func BenchmarkGetStats(b *testing.B) {
 		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
 			for _, im := range pionAndRTCStats {
 				b.Run("impl="+im.name, func(b *testing.B) {
-					_, _, snap := statsEnv(b, im, n)
+					_, snap := statsEnv(b, im, n)
 					b.ReportAllocs()
 					for b.Loop() {
 						snap()
@@ -194,10 +198,14 @@ func BenchmarkCollectorsSnapshot(b *testing.B) {
 			var ins []*collectors.Inbound
 			var outs []*collectors.Outbound
 			for k := range n {
-				in := collectors.NewInbound(collectors.InboundConfig{ID: fmt.Sprintf("IT-%d", k), RemoteID: fmt.Sprintf("RO-%d", k),
-					SSRC: manyIn + uint32(k), Kind: "video", ClockRate: 90000})
-				out := collectors.NewOutbound(collectors.OutboundConfig{ID: fmt.Sprintf("OT-%d", k), RemoteID: fmt.Sprintf("RI-%d", k),
-					SSRC: manyOut + uint32(k), Kind: "video", ClockRate: 90000})
+				in := collectors.NewInbound(collectors.InboundConfig{
+					ID: fmt.Sprintf("IT-%d", k), RemoteID: fmt.Sprintf("RO-%d", k),
+					SSRC: manyIn + uint32(k), Kind: "video", ClockRate: 90000,
+				})
+				out := collectors.NewOutbound(collectors.OutboundConfig{
+					ID: fmt.Sprintf("OT-%d", k), RemoteID: fmt.Sprintf("RI-%d", k),
+					SSRC: manyOut + uint32(k), Kind: "video", ClockRate: 90000,
+				})
 				for j := range 4 {
 					var h rtpx.Header
 					if err := rtpx.ParseHeader(pk.wire[j], &h); err != nil {
@@ -316,7 +324,7 @@ func BenchmarkPacketLatency(b *testing.B) {
 						continue // nothing to snapshot
 					}
 					b.Run("impl="+im.name, func(b *testing.B) {
-						_, st, snap := statsEnv(b, im, latencyStreams)
+						st, snap := statsEnv(b, im, latencyStreams)
 						var stop atomic.Bool
 						var snaps atomic.Int64
 						var wg sync.WaitGroup

@@ -25,7 +25,7 @@ const (
 	rtcpHeaderLen = 8
 )
 
-var classNames = [numClasses]string{
+var classNames = [numClasses]string{ //nolint:gochecknoglobals // read-only table
 	ClassUnknown: "unknown",
 	ClassSTUN:    "stun",
 	ClassZRTP:    "zrtp",
@@ -35,6 +35,7 @@ var classNames = [numClasses]string{
 	ClassRTCP:    "rtcp",
 }
 
+// String returns the class's lower-case name ("rtp", "turn", ...).
 func (c Class) String() string {
 	if c < 0 || c >= numClasses {
 		return "invalid"
@@ -46,7 +47,7 @@ func (c Class) String() string {
 // Classes returns all classes, for iterating over [Stats.ByClass].
 func Classes() []Class {
 	out := make([]Class, 0, numClasses)
-	for c := ClassUnknown; c < numClasses; c++ {
+	for c := range numClasses {
 		out = append(out, c)
 	}
 
@@ -97,7 +98,7 @@ func IsRTCP(pkt []byte) bool { return Classify(pkt) == ClassRTCP }
 // Info is what can be read from the clear-text header of a datagram.
 // SRTP and SRTCP do not encrypt these header fields.
 type Info struct {
-	Class Class
+	Class Class // RFC 7983 class
 	// SSRC is the RTP SSRC (bytes 8..11) or, for RTCP, the SSRC of the
 	// sender of the first packet of the compound (bytes 4..7).
 	SSRC uint32
@@ -115,6 +116,7 @@ type Info struct {
 // Parse classifies pkt and reads the clear-text RTP/RTCP header fields.
 func Parse(pkt []byte) Info {
 	info := Info{Class: Classify(pkt)}
+	//nolint:gosec // G602: Classify returns RTP or RTCP only when pkt holds the fixed header
 	switch info.Class {
 	case ClassRTP:
 		info.Marker = pkt[1]&0x80 != 0

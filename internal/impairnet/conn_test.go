@@ -284,13 +284,9 @@ func TestDelayOnlySelectedClasses(t *testing.T) {
 
 func TestCloseStopsSchedulers(t *testing.T) {
 	// An earlier test's peer may still be closing its sockets (pion closes
-	// some in the background): wait for that, then count from what is left.
-	base := schedulers()
-	for deadline := time.Now().Add(5 * time.Second); base != 0 && time.Now().Before(deadline); base = schedulers() {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if base != 0 {
-		t.Logf("%d scheduler goroutines of earlier tests still run", base)
+	// some in the background): wait for that.
+	if k := waitSchedulers(0, 5*time.Second); k != 0 {
+		t.Fatalf("%d scheduler goroutines of earlier tests still run", k)
 	}
 	n := newNet(t, WithDelay(time.Hour))
 	r, err := net.ListenUDP("udp4", loopback)
@@ -314,8 +310,8 @@ func TestCloseStopsSchedulers(t *testing.T) {
 	if got := n.OpenConns(); got != 5 {
 		t.Fatalf("OpenConns = %d", got)
 	}
-	if k := schedulers(); k != base+5 {
-		t.Fatalf("%d scheduler goroutines, want %d", k-base, 5)
+	if k := schedulers(); k != 5 {
+		t.Fatalf("%d scheduler goroutines, want 5", k)
 	}
 	for _, c := range conns {
 		if err := c.Close(); err != nil {
@@ -336,9 +332,19 @@ func TestCloseStopsSchedulers(t *testing.T) {
 		t.Errorf("OpenConns after close = %d", got)
 	}
 	// Close waits for the scheduler to exit.
-	if k := schedulers(); k != base {
-		t.Errorf("%d scheduler goroutines left after Close", k-base)
+	if k := schedulers(); k != 0 {
+		t.Errorf("%d scheduler goroutines left after Close", k)
 	}
+}
+
+// waitSchedulers waits up to d for the number of schedulers to be want and
+// returns the last count.
+func waitSchedulers(want int, d time.Duration) int {
+	k := schedulers()
+	for deadline := time.Now().Add(d); k != want && time.Now().Before(deadline); k = schedulers() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return k
 }
 
 // schedulers counts the running delay scheduler goroutines.

@@ -198,15 +198,7 @@ func (n *Net) decide(pkt []byte, info Info) (drop, delayed bool, delay time.Dura
 		if r.drop(pkt, info) {
 			n.countLocked(info, len(pkt), func(c *Counters) *Counter { return &c.Dropped })
 			if info.Class == ClassRTP {
-				l := n.drops[info.SSRC]
-				if l == nil {
-					l = &seqList{seen: map[uint16]struct{}{}}
-					n.drops[info.SSRC] = l
-				}
-				if _, ok := l.seen[info.Seq]; !ok {
-					l.seen[info.Seq] = struct{}{}
-					l.seqs = append(l.seqs, info.Seq)
-				}
+				n.recordDropLocked(info.SSRC, info.Seq)
 			}
 
 			return true, false, 0
@@ -214,6 +206,19 @@ func (n *Net) decide(pkt []byte, info Info) (drop, delayed bool, delay time.Dura
 	}
 
 	return false, n.delayClass[info.Class], n.delay
+}
+
+// recordDropLocked adds seq to the dropped sequence numbers of ssrc, once.
+func (n *Net) recordDropLocked(ssrc uint32, seq uint16) {
+	l := n.drops[ssrc]
+	if l == nil {
+		l = &seqList{seen: map[uint16]struct{}{}}
+		n.drops[ssrc] = l
+	}
+	if _, ok := l.seen[seq]; !ok {
+		l.seen[seq] = struct{}{}
+		l.seqs = append(l.seqs, seq)
+	}
 }
 
 func (n *Net) countLocked(info Info, size int, which func(*Counters) *Counter) {

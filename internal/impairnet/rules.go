@@ -58,7 +58,7 @@ func newRTPRule(ssrc uint32, match func(seq uint16) bool, limit int) *rtpRule {
 // [WithDropRTP]. mod must not be 0.
 func SeqMod(mod, rem uint16) func(seq uint16) bool {
 	if mod == 0 {
-		panic("impairnet: SeqMod with mod 0")
+		panic("impairnet: SeqMod with mod 0") //nolint:forbidigo // a programming error, like dividing by zero
 	}
 
 	return func(seq uint16) bool { return seq%mod == rem }

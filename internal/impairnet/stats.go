@@ -2,8 +2,8 @@ package impairnet
 
 // Counter counts datagrams and their bytes.
 type Counter struct {
-	Packets uint64
-	Bytes   uint64
+	Packets uint64 // datagrams
+	Bytes   uint64 // UDP payload bytes of those datagrams
 }
 
 func (c *Counter) add(size int) {

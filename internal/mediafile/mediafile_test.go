@@ -74,7 +74,7 @@ func TestVideoFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r, hdr, err := ivfreader.NewWith(f)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestOpusFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	_, head, err := oggreader.NewWith(f)
 	if err != nil {
 		t.Fatal(err)

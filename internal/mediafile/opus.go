@@ -40,11 +40,11 @@ func granuleDuration(g uint64) time.Duration {
 
 // readOpus parses every audio packet of an Opus Ogg file.
 func readOpus(path string) ([]sample, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: the caller names the file
 	if err != nil {
 		return nil, fmt.Errorf("mediafile: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 
 	// NewWith reads and checks the OpusHead page.
 	r, _, err := oggreader.NewWith(f)
@@ -106,11 +106,11 @@ func opusPacketDuration(packet []byte) (time.Duration, bool) {
 	var frame time.Duration
 	switch {
 	case config < 12: // SILK-only: 10, 20, 40, 60 ms
-		frame = [4]time.Duration{10, 20, 40, 60}[config%4] * time.Millisecond
+		frame = time.Duration([4]int{10, 20, 40, 60}[config%4]) * time.Millisecond
 	case config < 16: // Hybrid: 10, 20 ms
-		frame = [2]time.Duration{10, 20}[config%2] * time.Millisecond
+		frame = time.Duration([2]int{10, 20}[config%2]) * time.Millisecond
 	default: // CELT-only: 2.5, 5, 10, 20 ms
-		frame = [4]time.Duration{2500, 5000, 10000, 20000}[config%4] * time.Microsecond
+		frame = time.Duration([4]int{2500, 5000, 10000, 20000}[config%4]) * time.Microsecond
 	}
 	var frames int
 	switch toc & 0x03 {

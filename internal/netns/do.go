@@ -36,7 +36,7 @@ func (ns *NS) do(fn func() error) (err error) {
 		runtime.UnlockOSThread()
 		return fmt.Errorf("netns: %w", err)
 	}
-	defer orig.Close()
+	defer func() { _ = orig.Close() }()
 	if err := setns(ns.path()); err != nil {
 		runtime.UnlockOSThread() // a failed setns leaves the thread as it was
 		return fmt.Errorf("netns: entering %s: %w", ns.Name, err)
@@ -54,10 +54,10 @@ func (ns *NS) do(fn func() error) (err error) {
 }
 
 func setns(path string) error {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: a namespace path under /run/netns
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	return unix.Setns(int(f.Fd()), unix.CLONE_NEWNET)
 }

@@ -66,7 +66,7 @@ func sendTOS(t *testing.T, tx, rx *net.UDPConn) uint8 {
 	}
 	buf, oob := make([]byte, 64), make([]byte, 64)
 	_ = rx.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, oobn, _, _, err := rx.ReadMsgUDP(buf, oob)
+	_, oobn, _, _, err := rx.ReadMsgUDP(buf, oob) //nolint:dogsled // only the OOB length matters
 	if err != nil {
 		t.Fatal(err)
 	}

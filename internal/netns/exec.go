@@ -17,16 +17,16 @@ import (
 var ErrToolMissing = errors.New("tool not found on PATH")
 
 // RequireRoot skips the test unless it runs as root.
-func RequireRoot(t testing.TB) {
-	t.Helper()
+func RequireRoot(tb testing.TB) {
+	tb.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, nftables, packet capture)")
+		tb.Skip("needs root (network namespaces, nftables, packet capture)")
 	}
 }
 
 // Require skips the test unless every tool is on PATH.
-func Require(t testing.TB, tools ...string) {
-	t.Helper()
+func Require(tb testing.TB, tools ...string) {
+	tb.Helper()
 	var missing []string
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -34,14 +34,14 @@ func Require(t testing.TB, tools ...string) {
 		}
 	}
 	if len(missing) > 0 {
-		t.Skipf("needs %s on PATH", strings.Join(missing, ", "))
+		tb.Skipf("needs %s on PATH", strings.Join(missing, ", "))
 	}
 }
 
 // Run runs a command inside the namespace and returns its combined output.
 // A failure's error includes that output.
 func (ns *NS) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	return run(exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns.Name, name}, args...)...))
+	return run(exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns.Name, name}, args...)...)) //nolint:gosec // G204: test tooling; the test chooses the command
 }
 
 // NFT loads an nftables ruleset (`nft -f -` syntax) inside the namespace.
@@ -50,14 +50,14 @@ func (ns *NS) NFT(ctx context.Context, ruleset string) error {
 	if _, err := exec.LookPath("nft"); err != nil {
 		return fmt.Errorf("netns: %w: nft", ErrToolMissing)
 	}
-	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, "nft", "-f", "-")
+	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns.Name, "nft", "-f", "-") //nolint:gosec // G204: ns.Name is ours
 	cmd.Stdin = strings.NewReader(ruleset)
 	_, err := run(cmd)
 	return err
 }
 
 func ip(args ...string) error {
-	_, err := run(exec.Command("ip", args...))
+	_, err := run(exec.Command("ip", args...)) //nolint:gosec,noctx // G204: arguments built by this package; ip runs briefly
 	return err
 }
 

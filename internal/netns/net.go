@@ -36,7 +36,9 @@ func in[T any](ns *NS, f func() (T, error)) (T, error) {
 }
 
 func (n nsNet) ListenPacket(network, address string) (net.PacketConn, error) {
-	return in(n.ns, func() (net.PacketConn, error) { return net.ListenPacket(network, address) })
+	return in(n.ns, func() (net.PacketConn, error) {
+		return (&net.ListenConfig{}).ListenPacket(context.Background(), network, address)
+	})
 }
 
 func (n nsNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
@@ -54,7 +56,7 @@ func (n nsNet) ListenTCP(network string, laddr *net.TCPAddr) (transport.TCPListe
 }
 
 func (n nsNet) Dial(network, address string) (net.Conn, error) {
-	return in(n.ns, func() (net.Conn, error) { return net.Dial(network, address) })
+	return in(n.ns, func() (net.Conn, error) { return (&net.Dialer{}).DialContext(context.Background(), network, address) })
 }
 
 func (n nsNet) DialUDP(network string, laddr, raddr *net.UDPAddr) (transport.UDPConn, error) {

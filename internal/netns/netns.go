@@ -14,8 +14,8 @@ import (
 
 // Pair is two namespaces whose veth endpoints are on the same subnet.
 type Pair struct {
-	A, B   *NS
-	Subnet netip.Prefix
+	A, B   *NS          // the two namespaces, A on the subnet's first host address
+	Subnet netip.Prefix // the veth link's subnet
 }
 
 // NS is one namespace of a [Pair].
@@ -52,22 +52,23 @@ const macA, macB = "02:72:74:63:00:0a", "02:72:74:63:00:0b"
 // as root with `ip` on PATH. For an IPv4 subnet, IPv6 is disabled inside
 // the namespaces so that the veth address is the only usable address
 // there (no link-local candidates for ICE).
-func New(t testing.TB, opts ...Option) *Pair {
-	t.Helper()
-	RequireRoot(t)
-	Require(t, "ip")
+func New(tb testing.TB, opts ...Option) *Pair {
+	tb.Helper()
+	RequireRoot(tb)
+	Require(tb, "ip")
 	cfg := config{subnet: netip.MustParsePrefix("10.201.0.0/30")}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	p, err := newPair(t, cfg.subnet.Masked())
+	p, err := newPair(tb, cfg.subnet.Masked())
 	if err != nil {
-		t.Fatalf("netns: %v", err)
+		tb.Fatalf("netns: %v", err)
 	}
 	return p
 }
 
-func newPair(t testing.TB, subnet netip.Prefix) (*Pair, error) {
+func newPair(tb testing.TB, subnet netip.Prefix) (*Pair, error) {
+	tb.Helper()
 	a := subnet.Addr().Next()
 	b := a.Next()
 	if !subnet.IsValid() || !subnet.Contains(b) {
@@ -87,9 +88,9 @@ func newPair(t testing.TB, subnet netip.Prefix) (*Pair, error) {
 		if err := ip("netns", "add", ns.Name); err != nil {
 			return nil, err
 		}
-		t.Cleanup(func() {
+		tb.Cleanup(func() {
 			if err := ns.remove(); err != nil {
-				t.Errorf("netns: cleanup: %v", err)
+				tb.Errorf("netns: cleanup: %v", err)
 			}
 		})
 		if a.Is4() {

@@ -37,7 +37,7 @@ func TestPairUDP(t *testing.T) {
 		}
 	}
 	if c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.A.Addr, 0))); err == nil {
-		c.Close()
+		_ = c.Close()
 		t.Errorf("root namespace can bind %v", p.A.Addr)
 	}
 }
@@ -113,7 +113,7 @@ func TestCleanup(t *testing.T) {
 	if p == nil {
 		t.Skip("pair not created")
 	}
-	out, err := exec.Command("ip", "netns", "list").CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), "ip", "netns", "list").CombinedOutput()
 	if err != nil {
 		t.Fatalf("ip netns list: %v: %s", err, out)
 	}
@@ -142,7 +142,7 @@ func listenUDP(t *testing.T, ns *netns.NS) *net.UDPConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c.(*net.UDPConn)
 }
 
@@ -171,11 +171,11 @@ func TestIPv6Subnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	defer func() { _ = a.Close() }()
 	b, err := p.B.Net().ListenUDP("udp6", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.B.Addr, 0)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer func() { _ = b.Close() }()
 	exchange(t, a.(*net.UDPConn), b.(*net.UDPConn), "ping6")
 }

@@ -21,7 +21,7 @@ func Fixed(d time.Duration) DelayFunc { return func(Packet) time.Duration { retu
 // Uniform holds each packet for a time drawn uniformly from [lo, hi], from
 // a generator seeded with seed (deterministic draws, not timing).
 func Uniform(lo, hi time.Duration, seed uint64) DelayFunc {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: seeded on purpose, for reproducible draws
 	var mu sync.Mutex
 	return func(Packet) time.Duration {
 		mu.Lock()
@@ -61,9 +61,9 @@ type Stats struct {
 	Packets  uint64        // accepted after their delay
 	Overflow uint64        // times the kernel lost packets to a full socket buffer
 	MinHeld  time.Duration // from Read returning to the verdict being sent
-	MaxHeld  time.Duration
-	SumHeld  time.Duration
-	Realtime int // threads (of 2) that got SCHED_FIFO
+	MaxHeld  time.Duration // as MinHeld, the longest
+	SumHeld  time.Duration // as MinHeld, summed over Packets
+	Realtime int           // threads (of 2) that got SCHED_FIFO
 }
 
 // MeanHeld is the mean time a packet was held.

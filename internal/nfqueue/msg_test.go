@@ -79,8 +79,10 @@ func TestParsePackets(t *testing.T) {
 	if err != nil || len(msgs) != 2 {
 		t.Fatalf("%d messages, %v", len(msgs), err)
 	}
-	for i, want := range []Packet{{ID: 9, HWProtocol: 0x0800, Hook: 4, Payload: []byte{0x45, 1, 2}},
-		{ID: 10, HWProtocol: 0x0800, Hook: 4, Payload: []byte{0x45, 4, 5, 6, 7}}} {
+	for i, want := range []Packet{
+		{ID: 9, HWProtocol: 0x0800, Hook: 4, Payload: []byte{0x45, 1, 2}},
+		{ID: 10, HWProtocol: 0x0800, Hook: 4, Payload: []byte{0x45, 4, 5, 6, 7}},
+	} {
 		if msgs[i].typ != msgType(msgPacket) {
 			t.Fatalf("type %#x", msgs[i].typ)
 		}

@@ -59,23 +59,23 @@ func Open(num uint16, copyRange uint32) (*Queue, error) {
 		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 8<<20)
 	}
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd)
 		return nil, fmt.Errorf("%w: bind netlink socket: %w", ErrUnavailable, err)
 	}
 	// Non-blocking, so os.File leaves it to us (recv polls it itself).
 	f := os.NewFile(uintptr(fd), fmt.Sprintf("nfqueue:%d", num))
 	rc, err := f.SyscallConn()
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	q := &Queue{num: num, f: f, rc: rc, buf: make([]byte, 1<<16)}
 	if err := q.request(bindMsg(q.seq.Add(1), num)); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("%w: binding queue %d: %w", ErrUnavailable, num, err)
 	}
 	if err := q.request(paramsMsg(q.seq.Add(1), num, copyRange, maxQueueLen)); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("%w: configuring queue %d: %w", ErrUnavailable, num, err)
 	}
 	return q, nil

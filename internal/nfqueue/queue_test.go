@@ -45,7 +45,7 @@ func udpIn(t *testing.T, ns *netns.NS) *net.UDPConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c.(*net.UDPConn)
 }
 

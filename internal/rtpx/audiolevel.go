@@ -51,7 +51,7 @@ func (h *Header) CSRC(pkt []byte, i int) (csrc uint32, ok bool) {
 // (RFC 6716 section 3.1, Table 2) in 48 kHz samples: SILK-only 10/20/40/60
 // ms (configs 0..11), hybrid 10/20 ms (12..15), CELT-only 2.5/5/10/20 ms
 // (16..31). 48 kHz is also the RTP clock rate of Opus (RFC 7587 4.1).
-var opusFrameSamples = [32]uint16{
+var opusFrameSamples = [32]uint16{ //nolint:gochecknoglobals // read-only table
 	480, 960, 1920, 2880, 480, 960, 1920, 2880, 480, 960, 1920, 2880,
 	480, 960, 480, 960,
 	120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960, 120, 240, 480, 960,

@@ -19,12 +19,12 @@ const fixedHeaderLen = 12
 // Header is the part of an RTP header the collectors need, read in place
 // from a packet without copying or allocating.
 type Header struct {
-	Marker      bool
-	PayloadType uint8
-	Sequence    uint16
-	Timestamp   uint32
-	SSRC        uint32
-	CSRCCount   uint8
+	Marker      bool   // M bit
+	PayloadType uint8  // PT, 7 bits
+	Sequence    uint16 // sequence number
+	Timestamp   uint32 // RTP timestamp
+	SSRC        uint32 // synchronization source
+	CSRCCount   uint8  // CC: number of CSRCs
 
 	// HeaderLen is the fixed header plus CSRCs plus the extension block.
 	HeaderLen int
@@ -152,7 +152,7 @@ func twoByteExtension(b []byte, id uint8) []byte {
 		if i+2 > len(b) {
 			return nil
 		}
-		eid, l := b[i], int(b[i+1])
+		eid, l := b[i], int(b[i+1]) //nolint:gosec // G602: i+2 <= len(b) checked above
 		start := i + 2
 		if start+l > len(b) {
 			return nil

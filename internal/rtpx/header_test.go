@@ -27,8 +27,10 @@ func TestParseHeader(t *testing.T) {
 	if err := ParseHeader(pkt, &h); err != nil {
 		t.Fatal(err)
 	}
-	want := Header{Marker: true, PayloadType: 96, Sequence: 0x1234, Timestamp: 0xdeadbeef, SSRC: 0x01020304,
-		CSRCCount: 1, HeaderLen: 28, PaddingLen: 2, PayloadLen: 3}
+	want := Header{
+		Marker: true, PayloadType: 96, Sequence: 0x1234, Timestamp: 0xdeadbeef, SSRC: 0x01020304,
+		CSRCCount: 1, HeaderLen: 28, PaddingLen: 2, PayloadLen: 3,
+	}
 	got := h
 	got.extProfile, got.extStart, got.extEnd = 0, 0, 0
 	if got != want {

@@ -254,7 +254,7 @@ func FuzzUnwrap(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seq0 uint16, ts0 uint32, steps []byte) {
 		var su SeqUnwrapper
 		var tu TimestampUnwrapper
-		trueSeq, maxSeq := int64(seq0), int64(seq0)
+		maxSeq := int64(seq0)
 		trueTS := int64(ts0)
 		if got := su.Unwrap(seq0); got != int64(seq0) {
 			t.Fatalf("first seq %d -> %d", seq0, got)
@@ -269,7 +269,7 @@ func FuzzUnwrap(f *testing.F) {
 			steps = steps[6:]
 
 			// Moves are relative to the newest true value.
-			trueSeq = maxSeq + ds
+			trueSeq := maxSeq + ds
 			s := uint16(trueSeq)
 			got := su.Unwrap(s)
 			if uint16(got) != s {

@@ -80,7 +80,7 @@ func Start(ifName string, filter func(Packet) bool, opts ...Option) (*Capture, e
 	f := os.NewFile(uintptr(fd), "wirecap:"+ifName)
 	rc, err := f.SyscallConn()
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	c := &Capture{f: f, rc: rc, done: make(chan result, 1)}
@@ -105,7 +105,7 @@ func open(ifName string) (int, error) {
 	}
 	sa := &syscall.SockaddrLinklayer{Protocol: htons(syscall.ETH_P_ALL), Ifindex: ifi.Index}
 	if err := syscall.Bind(fd, sa); err != nil {
-		syscall.Close(fd)
+		_ = syscall.Close(fd)
 		return -1, err
 	}
 	return fd, nil

@@ -22,19 +22,19 @@ func TestLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Close()
+	defer func() { _ = tx.Close() }()
 	rx, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(lo))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rx.Close()
+	defer func() { _ = rx.Close() }()
 	dst := rx.LocalAddr().(*net.UDPAddr).AddrPort()
 
 	c, err := wirecap.Start("lo", func(p wirecap.Packet) bool { return p.Dst.Port() == dst.Port() })
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Stop()
+	defer func() { _, _, _ = c.Stop() }()
 	td, skip := startTcpdump(t, dst.Port())
 	got := receive(t, rx, total)
 

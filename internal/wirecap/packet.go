@@ -7,10 +7,10 @@ import (
 
 // Packet is one captured UDP datagram.
 type Packet struct {
-	TOS      uint8 // IPv4 TOS or IPv6 traffic class: DSCP<<2 | ECN
-	Src, Dst netip.AddrPort
-	Payload  []byte // UDP payload, owned by the Packet
-	Outgoing bool   // sent by the interface (PACKET_OUTGOING), else received
+	TOS      uint8          // IPv4 TOS or IPv6 traffic class: DSCP<<2 | ECN
+	Src, Dst netip.AddrPort // source and destination address and UDP port
+	Payload  []byte         // UDP payload, owned by the Packet
+	Outgoing bool           // sent by the interface (PACKET_OUTGOING), else received
 }
 
 const protoUDP = 17

@@ -22,13 +22,14 @@ func ipv4(tos, proto uint8, frag uint16, l4 []byte) []byte {
 }
 
 func ipv6(tc uint8, l4 []byte) []byte {
-	b := make([]byte, 40)
+	b := make([]byte, 40+len(l4))
 	b[0], b[1] = 0x60|tc>>4, tc<<4
 	binary.BigEndian.PutUint16(b[4:], uint16(len(l4)))
 	b[6], b[7] = protoUDP, 64
 	copy(b[8:], netip.MustParseAddr("fd00::1").AsSlice())
 	copy(b[24:], netip.MustParseAddr("fd00::2").AsSlice())
-	return append(b, l4...)
+	copy(b[40:], l4)
+	return b
 }
 
 func TestParse(t *testing.T) {

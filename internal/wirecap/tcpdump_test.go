@@ -5,6 +5,7 @@ package wirecap_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -43,7 +44,7 @@ func startTcpdump(t *testing.T, port uint16) (*tcpdump, string) {
 	// stop can wait for the file instead of racing tcpdump's buffering.
 	// Immediate mode sizes ring slots by the snap length: the default
 	// (256 KiB) leaves a handful of slots and a burst is dropped.
-	td.cmd = exec.Command("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "256", "-B", "16384", "-Z", "root",
+	td.cmd = exec.CommandContext(t.Context(), "tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "256", "-B", "16384", "-Z", "root",
 		"-w", td.file, "udp port "+strconv.Itoa(int(port)))
 	pipe, err := td.cmd.StderrPipe()
 	if err != nil {
@@ -98,9 +99,9 @@ func (td *tcpdump) stop(t *testing.T, size int) []dsfield {
 		t.Fatalf("tcpdump dropped packets or printed no statistics: %s", td.log())
 	}
 
-	out, err := exec.Command("tshark", "-r", td.file, "-T", "fields", "-e", "ip.dsfield.dscp", "-e", "ip.dsfield.ecn").Output()
+	out, err := exec.CommandContext(t.Context(), "tshark", "-r", td.file, "-T", "fields", "-e", "ip.dsfield.dscp", "-e", "ip.dsfield.ecn").Output()
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			err = fmt.Errorf("%w: %s", err, ee.Stderr)
 		}
 		t.Fatalf("tshark: %v", err)

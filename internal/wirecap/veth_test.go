@@ -22,7 +22,7 @@ func TestVeth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Close() })
+		t.Cleanup(func() { _ = c.Close() })
 		return c.(*net.UDPConn)
 	}
 	tx, rx := listen(p.A), listen(p.B)
@@ -33,12 +33,12 @@ func TestVeth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sent.Stop()
+	defer func() { _, _, _ = sent.Stop() }()
 	recvd, err := wirecap.Start(p.B.IfName, flow, wirecap.Within(p.B.Do), wirecap.KeepIncoming())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer recvd.Stop()
+	defer func() { _, _, _ = recvd.Stop() }()
 
 	const total = 200
 	tos := []uint8{0, 46 << 2, 34<<2 | 1, 8 << 2}

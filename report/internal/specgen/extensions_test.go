@@ -134,7 +134,6 @@ func TestExtensionErrors(t *testing.T) {
 			err := addExtensions(specModel(t), c.src)
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("err = %v, want one containing %q", err, c.err)
-
 			}
 		})
 	}

@@ -45,7 +45,7 @@ func parseIDL(src string) idlFile {
 	f := idlFile{Enums: map[string][]string{}}
 	for _, m := range reIDLDict.FindAllStringSubmatch(src, -1) {
 		d := idlDict{Name: m[2], Parent: m[3], Partial: m[1] != ""}
-		for _, stmt := range strings.Split(m[4], ";") {
+		for stmt := range strings.SplitSeq(m[4], ";") {
 			doc, decl := splitDoc(stmt, comments)
 			fields := strings.Fields(decl)
 			if len(fields) == 0 {
@@ -103,7 +103,7 @@ func hideComments(src string) (string, []string) {
 // declaration are dropped.
 func splitDoc(stmt string, comments []string) (doc, decl string) {
 	var block, rest []string
-	for _, line := range strings.Split(stmt, "\n") {
+	for line := range strings.SplitSeq(stmt, "\n") {
 		line = strings.TrimSpace(line)
 		m := reIDLPlaceholder.FindStringSubmatch(line)
 		switch {

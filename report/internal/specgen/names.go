@@ -7,7 +7,7 @@ import (
 
 // acronyms replaces whole camel-case words in Go identifiers, following Go's
 // initialism convention. Csrc is only used by the type constant TypeCSRC.
-var acronyms = map[string]string{
+var acronyms = map[string]string{ //nolint:gochecknoglobals // read-only table
 	"Id": "ID", "Ssrc": "SSRC", "Csrc": "CSRC", "Url": "URL", "Rtp": "RTP", "Rtcp": "RTCP",
 	"Rtx": "RTX", "Fec": "FEC", "Nack": "NACK", "Fir": "FIR", "Pli": "PLI", "Sli": "SLI",
 	"Dtls": "DTLS", "Tls": "TLS", "Srtp": "SRTP", "Ice": "ICE", "Sctp": "SCTP",
@@ -15,7 +15,7 @@ var acronyms = map[string]string{
 }
 
 // dictGoNames holds the struct names that do not follow from the IDL name.
-var dictGoNames = map[string]string{
+var dictGoNames = map[string]string{ //nolint:gochecknoglobals // read-only table
 	"RTCRtpContributingSourceStats": "ContributingSourceStats",
 }
 
@@ -54,7 +54,7 @@ func camelWords(s string) []string {
 func typeConstName(t string) string {
 	var b strings.Builder
 	b.WriteString("Type")
-	for _, w := range strings.Split(t, "-") {
+	for w := range strings.SplitSeq(t, "-") {
 		b.WriteString(goName(w))
 	}
 	return b.String()

@@ -38,7 +38,7 @@ func parseProse(text string, known map[string]map[string]bool) map[string]map[st
 		}
 		member, lines = "", nil
 	}
-	for _, line := range strings.Split(text, "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		if m := reProseDict.FindStringSubmatch(line); m != nil {
 			flush()
 			dict = m[1] + m[2]

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,14 +61,14 @@ const (
 )
 
 // sourceKinds tells the two "media-source" dictionaries apart by kind.
-var sourceKinds = map[string]string{
+var sourceKinds = map[string]string{ //nolint:gochecknoglobals // read-only table
 	"RTCAudioSourceStats": "audio",
 	"RTCVideoSourceStats": "video",
 }
 
 // webrtcPCEnums are enums the stats members use but webrtc-pc defines, so
 // they are not in the spec inputs. Hand-maintained from webrtc-pc.
-var webrtcPCEnums = map[string][]string{
+var webrtcPCEnums = map[string][]string{ //nolint:gochecknoglobals // read-only table
 	"RTCDataChannelState":           {"connecting", "open", "closing", "closed"},
 	"RTCDtlsTransportState":         {"new", "connecting", "connected", "closed", "failed"},
 	"RTCIceCandidateType":           {"host", "srflx", "prflx", "relay"},
@@ -80,7 +81,7 @@ var webrtcPCEnums = map[string][]string{
 // kindOverrides corrects the kind rule parsed from the prose, keyed
 // "Dictionary.member", for definitions whose wording the parser does not
 // catch. Empty while the parse is complete; TestKindRules pins the result.
-var kindOverrides = map[string]string{}
+var kindOverrides = map[string]string{} //nolint:gochecknoglobals // read-only table
 
 type flatFile struct {
 	Source string                `json:"source"`
@@ -101,6 +102,10 @@ type flatMember struct {
 	DeclaredIn string `json:"declaredIn"`
 }
 
+// loadModel reads the spec inputs in dir into the model render writes; the
+// warnings name members the prose does not describe.
+//
+//nolint:gocognit,gocyclo,maintidx,cyclop // one pass over the spec inputs; its output, types_gen.go, is pinned by TestGeneratedTypesUpToDate
 func loadModel(dir string) (*model, []string, error) {
 	read := func(name string) (string, error) {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -142,9 +147,7 @@ func loadModel(dir string) (*model, []string, error) {
 	}
 	enums := map[string][]string{}
 	for _, src := range []map[string][]string{webrtcPCEnums, flat.Enums, prov.Enums} {
-		for k, v := range src {
-			enums[k] = v
-		}
+		maps.Copy(enums, src)
 	}
 
 	// ED types and dictionaries, in RTCStatsType order.
@@ -297,6 +300,8 @@ func loadModel(dir string) (*model, []string, error) {
 // extension dictionary must be partial and name a modelled dictionary, and
 // every member needs a doc comment; a member that collides with a spec
 // member (by name or by Go field name) or another extension is an error.
+//
+//nolint:gocognit // checks as it goes, each with its own error
 func addExtensions(m *model, src string) error {
 	ext := parseIDL(src)
 	declared := map[string]bool{}
