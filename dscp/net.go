@@ -56,14 +56,25 @@ func (n *Net) ListenPacket(network, address string) (net.PacketConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if host, _, herr := net.SplitHostPort(address); herr == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsMulticast() {
+			return pc, nil // see ListenUDP
+		}
+	}
 	return n.wrapPacket(pc), nil
 }
 
-// ListenUDP opens a wrapped UDP socket.
+// ListenUDP opens a wrapped UDP socket. A socket bound to a multicast
+// address (pion's mDNS, 224.0.0.251:5353) is returned as it is: it carries
+// no media, and the multicast setup on it (golang.org/x/net/ipv4) needs
+// the operating system's own socket type.
 func (n *Net) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPConn, error) {
 	uc, err := n.Net.ListenUDP(network, laddr)
 	if err != nil {
 		return nil, err
+	}
+	if laddr != nil && laddr.IP.IsMulticast() {
+		return uc, nil
 	}
 	return n.wrapUDP(uc), nil
 }

@@ -278,7 +278,7 @@ func (v *validator) value(key string, t Type, kind string, m MemberInfo, x any) 
 	case JSONNumber, JSONInteger:
 		v.checkNumber(key, name, x)
 	case JSONString:
-		v.checkString(key, m, x.(string)) //nolint:forcetypeassert // value is called with the member's JSON type
+		v.checkString(key, t, m, x.(string)) //nolint:forcetypeassert // value is called with the member's JSON type
 	case JSONRecord:
 		v.checkRecord(key, name, x.(map[string]any)) //nolint:forcetypeassert // as above
 	case JSONBool: // any boolean is valid
@@ -297,7 +297,7 @@ func (v *validator) checkNumber(key, name string, x any) {
 		} else if f > maxTimestamp {
 			v.add(key, name, RuleTimestamp, fmt.Sprintf("%v is too large for milliseconds; wrong unit?", f))
 		}
-	case f < 0 && name != "packetsLost":
+	case f < 0 && !mayBeNegative(name):
 		v.add(key, name, RuleNegative, fmt.Sprint(f))
 	case (name == "fractionLost" || name == "audioLevel") && f > 1:
 		v.add(key, name, RuleRange, fmt.Sprintf("%v is outside [0, 1]", f))
@@ -305,7 +305,7 @@ func (v *validator) checkNumber(key, name string, x any) {
 }
 
 // checkString checks a string member, enums included.
-func (v *validator) checkString(key string, m MemberInfo, s string) {
+func (v *validator) checkString(key string, t Type, m MemberInfo, s string) {
 	name := m.Name
 	switch {
 	case name == "type":
@@ -313,9 +313,26 @@ func (v *validator) checkString(key string, m MemberInfo, s string) {
 		v.add(key, name, RuleRequired, "empty")
 	case len(m.Enum) > 0 && !slices.Contains(m.Enum, s):
 		v.add(key, name, RuleEnum, fmt.Sprintf("%q is not one of %q", s, m.Enum))
-	case s == "":
+	case s == "" && !mayBeEmpty(t, name):
 		v.add(key, name, RuleEmptyString, "present but empty; leave it out instead")
 	}
+}
+
+// mayBeNegative: packetsLost (RFC 3550: duplicates can outnumber losses)
+// and the echo losses, in dB, which an echo canceller that amplifies makes
+// negative (Chromium reports such values with fake devices).
+func mayBeNegative(name string) bool {
+	switch name {
+	case "packetsLost", "echoReturnLoss", "echoReturnLossEnhancement":
+		return true
+	}
+	return false
+}
+
+// mayBeEmpty: a data channel's label and protocol are the RTCDataChannel
+// attributes, "" when none was given: the value, not a placeholder.
+func mayBeEmpty(t Type, name string) bool {
+	return t == TypeDataChannel && (name == "label" || name == "protocol")
 }
 
 // checkRecord checks the values, and for perDscp* the keys, of a record.

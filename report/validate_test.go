@@ -320,3 +320,21 @@ func TestMembers(t *testing.T) {
 		t.Error("Known")
 	}
 }
+
+// Values the spec allows that look like mistakes: negative echo losses in
+// dB, and the empty label and protocol of a data channel.
+func TestValidateAllowsNegativeEchoLossAndEmptyChannelProtocol(t *testing.T) {
+	js := `{
+ "S1": {"id": "S1", "type": "media-source", "timestamp": 1.7e12, "trackIdentifier": "a", "kind": "audio",
+        "echoReturnLoss": -12.5, "echoReturnLossEnhancement": -3},
+ "D1": {"id": "D1", "type": "data-channel", "timestamp": 1.7e12, "label": "", "protocol": "", "state": "open"},
+ "S2": {"id": "S2", "type": "media-source", "timestamp": 1.7e12, "trackIdentifier": "b", "kind": "audio", "totalSamplesDuration": -1}
+}`
+	_, violations, err := ValidateJSON([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(violations) != 1 || violations[0].ID != "S2" || violations[0].Rule != RuleNegative {
+		t.Fatalf("violations %v, want only S2's negative totalSamplesDuration", violations)
+	}
+}
