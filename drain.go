@@ -17,6 +17,9 @@ import (
 // application reads itself: the two readers would split the packets between
 // them (rtcstats still sees all of them).
 //
+// A simulcast receiver's layers get their RTCP streams only when their first
+// packets arrive: call DrainRTCP again from OnTrack for them.
+//
 // With WithDSCP it also tells the marker which track each sender's SSRCs
 // carry, for per-track priorities; SSRCs exist from AddTrack on, so calling
 // it before media flows marks even the first packets by track.
@@ -26,11 +29,51 @@ func (f *Factory) DrainRTCP(pc *webrtc.PeerConnection) error {
 		return err
 	}
 	_, _ = i.syncTransceivers(pc) // tells the DSCP marker each sender's track
+	// pion gives each simulcast encoding, sent or received, its own RTCP
+	// stream, and Read reads only the first: each gets its own reader.
 	for _, s := range pc.GetSenders() {
-		i.drainOnce(s, func(b []byte) error { _, _, err := s.Read(b); return err })
+		rids := i.senderRIDs(s)
+		if len(rids) <= 1 {
+			i.drainOnce(drainKey{s, ""}, func(b []byte) error { _, _, err := s.Read(b); return err })
+			continue
+		}
+		for _, rid := range rids {
+			i.drainOnce(drainKey{s, rid}, func(b []byte) error { _, _, err := s.ReadSimulcast(b, rid); return err })
+		}
 	}
 	for _, r := range pc.GetReceivers() {
-		i.drainOnce(r, func(b []byte) error { _, _, err := r.Read(b); return err })
+		// A received layer has an RTCP stream once its first packet bound
+		// it; before that pion's Read dereferences a nil reader (v4.2.20)
+		// and ReadSimulcast fails. Later layers need another call.
+		rids := []string{""}
+		if ts := r.Tracks(); len(ts) > 0 {
+			rids = rids[:0]
+			for _, t := range ts {
+				if t.RID() == "" || t.SSRC() != 0 {
+					rids = append(rids, t.RID())
+				}
+			}
+		}
+		for _, rid := range rids {
+			i.drainOnce(drainKey{r, rid}, func(b []byte) error { _, _, err := r.ReadSimulcast(b, rid); return err })
+		}
+	}
+	return nil
+}
+
+// drainKey is one RTCP stream of a sender or receiver: its encoding's RID.
+type drainKey struct {
+	owner any
+	rid   string
+}
+
+// senderRIDs returns the RIDs of s's encodings as syncTransceivers last
+// learnt them ("" for an encoding without one).
+func (i *Interceptor) senderRIDs(s *webrtc.RTPSender) []string {
+	i.senders.Lock()
+	defer i.senders.Unlock()
+	if c := i.senders.byPtr[s]; c != nil {
+		return append([]string(nil), c.rids...)
 	}
 	return nil
 }
