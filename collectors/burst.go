@@ -17,6 +17,11 @@ const BurstHold = time.Second
 // (over 500 packets/s) decides it early.
 const burstWindow = 512
 
+// burstGaps is how many runs of missing sequence numbers, each with the
+// time it became due, can be waiting at once. With more (more than 64
+// separate losses within BurstHold) the oldest run is decided early.
+const burstGaps = 64
+
 // BurstLoss measures the burst/gap loss metrics of one received RTP stream
 // (seed draft 7.4, now webrtc-provisional-stats RTCReceivedRtpStreamStats):
 // burstPacketsLost and burstLossCount (RFC 6958 Appendix A (c), (e)),
@@ -40,24 +45,34 @@ const burstWindow = 512
 //
 // Loss is decided on the sequence numbers (extended across wraps), not on
 // arrival order. A missing sequence number becomes final as lost BurstHold
-// after a later one arrived, or when it falls burstWindow behind the
-// highest; a copy arriving before that (late, or an RFC 4588
-// retransmission's original sequence number) makes it received, one
-// arriving after is counted by TooLate and changes nothing. So the metrics
-// lag the stream by up to BurstHold. Discards are not measured (no jitter
-// buffer at this layer): the discard members stay absent.
+// after a later one arrived, or early when it falls burstWindow behind the
+// highest or when burstGaps newer runs of missing numbers are waiting; a
+// copy arriving before that (late, or an RFC 4588 retransmission's
+// original sequence number) makes it received, one arriving after is
+// counted by TooLate and changes nothing. So the metrics lag the stream by
+// up to BurstHold. Discards are not measured (no jitter buffer at this
+// layer): the discard members stay absent.
 //
-// Fixed-size state, no allocation, no clock reads: times are passed in
-// (monotonic) and the owner calls it under its own lock.
+// Fixed-size state (under 0.6 KiB, TestTrackerSizes), no allocation, no
+// clock reads: times are passed in (monotonic) and the owner calls it
+// under its own lock. Missing numbers become due in runs (all those a
+// packet skips over, at its arrival), so a due time is kept per run, not
+// per number.
 type BurstLoss struct {
-	started bool
 	base    time.Time
 	max     int64 // highest extended sequence number
 	next    int64 // lowest sequence number not yet final
 	tooLate uint64
-	recv    [burstWindow / 64]uint64
-	at      [burstWindow]uint32 // ms after base when the slot's number became due
 	m       burstMachine
+	recv    [burstWindow / 64]uint64
+	// The runs of missing numbers not yet final, oldest first, a ring:
+	// the low 16 bits of each run's last number (it lies within the
+	// window, between next and max) and the ms after base when its
+	// numbers became due.
+	gapEnd        [burstGaps]uint16
+	gapAt         [burstGaps]uint32
+	gapHead, gapN uint8
+	started       bool
 }
 
 // Receive accounts a packet with sequence number seq that arrived at now.
@@ -71,7 +86,8 @@ func (b *BurstLoss) Receive(now time.Time, seq uint16) {
 		b.base = now
 		b.max, b.next = int64(seq), int64(seq)
 		b.recv = [burstWindow / 64]uint64{}
-		b.mark(b.max, 0)
+		b.gapN = 0
+		b.mark(b.max)
 		return
 	}
 	t := b.ms(now)
@@ -81,10 +97,14 @@ func (b *BurstLoss) Receive(now time.Time, seq uint16) {
 		if ext-b.next >= burstWindow {
 			b.finalUpTo(ext - burstWindow)
 		}
-		for s := max(b.max+1, b.next); s < ext; s++ {
-			b.unmark(s, t)
+		from := max(b.max+1, b.next)
+		for s := from; s < ext; s++ {
+			b.unmark(s)
 		}
-		b.mark(ext, t)
+		if from < ext {
+			b.addGap(ext-1, t)
+		}
+		b.mark(ext)
 		b.max = ext
 	case ext < b.next:
 		// Decided already: a duplicate of a received packet (its mark is
@@ -94,7 +114,7 @@ func (b *BurstLoss) Receive(now time.Time, seq uint16) {
 			b.tooLate++
 		}
 	default:
-		b.mark(ext, b.at[uint64(ext)%burstWindow])
+		b.mark(ext)
 	}
 	b.expire(t)
 }
@@ -110,6 +130,33 @@ func (b *BurstLoss) Restart() {
 	b.started = false
 }
 
+// addGap records that the missing numbers up to last, above the current
+// highest, became due at t. With the ring full the oldest run is decided
+// now.
+func (b *BurstLoss) addGap(last int64, t uint32) {
+	if b.gapN == burstGaps {
+		b.finalUpTo(b.gapLast(b.gapHead))
+	}
+	i := (b.gapHead + b.gapN) % burstGaps
+	b.gapEnd[i], b.gapAt[i] = uint16(last), t
+	b.gapN++
+}
+
+// gapLast returns the extended last number of run i: it is not below next
+// and not above max (or just above it while being added), well within the
+// 16-bit range.
+func (b *BurstLoss) gapLast(i uint8) int64 {
+	return b.max + int64(int16(b.gapEnd[i]-uint16(b.max)))
+}
+
+// dropDecided forgets the runs next has passed.
+func (b *BurstLoss) dropDecided() {
+	for b.gapN > 0 && b.gapLast(b.gapHead) < b.next {
+		b.gapHead = (b.gapHead + 1) % burstGaps
+		b.gapN--
+	}
+}
+
 // finalUpTo decides every sequence number up to and including end, which
 // may lie beyond the highest: those were never received.
 func (b *BurstLoss) finalUpTo(end int64) {
@@ -120,6 +167,7 @@ func (b *BurstLoss) finalUpTo(end int64) {
 		b.m.lost(uint64(end - b.next + 1))
 		b.next = end + 1
 	}
+	b.dropDecided()
 }
 
 // expire decides, in order, the received numbers and those missing for
@@ -127,11 +175,17 @@ func (b *BurstLoss) finalUpTo(end int64) {
 func (b *BurstLoss) expire(t uint32) {
 	hold := int32(BurstHold / time.Millisecond)
 	for ; b.next <= b.max; b.next++ {
-		if !b.received(b.next) && int32(t-b.at[uint64(b.next)%burstWindow]) < hold {
-			return
+		if !b.received(b.next) {
+			b.dropDecided()
+			// Every missing number is in a run; the oldest run left
+			// holds next.
+			if b.gapN > 0 && int32(t-b.gapAt[b.gapHead]) < hold {
+				return
+			}
 		}
 		b.decide(b.received(b.next))
 	}
+	b.dropDecided()
 }
 
 func (b *BurstLoss) decide(received bool) {
@@ -152,16 +206,14 @@ func (b *BurstLoss) ms(now time.Time) uint32 {
 	return uint32(d / time.Millisecond)
 }
 
-func (b *BurstLoss) mark(ext int64, t uint32) {
+func (b *BurstLoss) mark(ext int64) {
 	i := uint64(ext) % burstWindow
 	b.recv[i/64] |= 1 << (i % 64)
-	b.at[i] = t
 }
 
-func (b *BurstLoss) unmark(ext int64, t uint32) {
+func (b *BurstLoss) unmark(ext int64) {
 	i := uint64(ext) % burstWindow
 	b.recv[i/64] &^= 1 << (i % 64)
-	b.at[i] = t
 }
 
 func (b *BurstLoss) received(ext int64) bool {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rtcstats/rtcstats/internal/payload"
-	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -31,40 +30,92 @@ const (
 
 const (
 	// frameSlots is how many frames (RTP timestamps) are tracked at once.
-	// A frame that has not completed when 32 newer ones have started
-	// (about a second at 30 fps) is dropped as incomplete.
-	frameSlots = 32
+	// A frame that has not completed when 16 newer ones have started
+	// (about half a second at 30 fps) is dropped as incomplete: its
+	// repairs must come within that, as a NACK retransmission does within
+	// about one round trip on a usable path.
+	frameSlots = 16
 	// frameSeqWindow is how many sequence numbers back a packet is still
-	// recognised, as a duplicate or as the predecessor of a frame. pion's
-	// NACK responder keeps 1024 packets too, so no retransmission it sends
-	// can fall outside.
-	frameSeqWindow = 1024
-	// fpsRing holds the completion times of the frames of the last second:
-	// 256 is more than any WebRTC frame rate; with more, framesPerSecond
-	// is left absent rather than undercounted.
-	fpsRing = 256
+	// accepted and recognised as a duplicate: reordering and NACK/RTX
+	// repairs within the tracked frames, about one round trip at video
+	// packet rates (256 packets are 0.5 s at 500 packets/s).
+	frameSeqWindow = 256
+	// frameRestartGap is how far behind the newest a packet must be to
+	// count towards a restart of the numbering (RFC 3550 A.1 probation).
+	// Packets between frameSeqWindow and frameRestartGap behind are late
+	// repairs (pion's NACK responder keeps 1024 packets), too old to tell
+	// from duplicates and ignored; they do not restart the stream.
+	frameRestartGap = 1024
+	// frameMaxSpan is the most sequence numbers a tracked frame may span:
+	// a frame of more than 32767 packets (some 38 MB) is never counted.
+	// A frame whose lowest packet falls some 32768 behind the newest,
+	// long out of the window, may be dropped (see slotOffset).
+	frameMaxSpan = 1<<15 - 1
+	// frameRecent is how many of the last accepted packets are remembered
+	// with their timestamp: the predecessor of a frame's first packet
+	// when it is padding or was received just before it.
+	frameRecent = 4
+	// fpsRing is how many frame completions are remembered, to the
+	// millisecond, for framesPerSecond: more than WebRTC frame rates; with
+	// more frames in the last second, framesPerSecond is left absent
+	// rather than undercounted.
+	fpsRing = 128
+	// fpsLongGap marks a gap between completions of 255 ms or more in the
+	// one-byte ring; the last fpsLongGaps of them are kept in full. More
+	// than three such gaps cannot fit in a second, so a forgotten one is
+	// always beyond it.
+	fpsLongGap  = 255
+	fpsLongGaps = 4
 	// hugeFrameFactor is the spec's multiple of the average frame size
 	// from which a sent frame is huge.
 	hugeFrameFactor = 2.5
 	bitsPerByte     = 8
 )
 
-// frameSlot is the state of one frame, the packets of one RTP timestamp.
-// Sequence numbers are extended.
+// slotFlags are the yes/no facts about a frame.
+type slotFlags uint8
+
+const (
+	slotDone        slotFlags = 1 << iota
+	slotBroken                // two first or two marker packets, or too long: never complete
+	slotKey                   // a packet showed a key frame
+	slotHasStart              // startOff is set
+	slotHasEnd                // endOff is set
+	slotMinMayStart           // the lowest packet so far may begin a frame
+	slotHasSize               // width and height are set
+	slotPrevOther             // the packet before the lowest was received with another timestamp
+)
+
+// frameSlot is the state of one frame, the packets of one RTP timestamp:
+// 40 bytes. Sequence numbers are kept as offsets: the lowest packet from
+// the tracker's slotBase, the others from the lowest.
 type frameSlot struct {
-	ts                 uint32
-	used, done, broken bool
-	key                bool
-	hasStart, hasEnd   bool
-	minMayStart        bool // the lowest packet so far may begin a frame
-	hasSize            bool
-	width, height      uint32
-	min, max           int64 // lowest and highest packet seen
-	start, end         int64 // the packet marked as first, the marker packet
-	packets            int64 // distinct packets seen
-	bytes              int64 // payload media bytes (FrameInfo.MediaBytes)
-	first, last        time.Duration
+	first         int64  // µs after the tracker's base: the earliest arrival
+	ts            uint32 // RTP timestamp
+	span          uint32 // µs from the earliest to the latest arrival
+	bytes         uint32 // payload media bytes (FrameInfo.MediaBytes), saturating
+	width, height uint32
+	lowOff        uint16 // lowest packet seen - slotBase
+	maxOff        uint16 // highest packet seen - lowest
+	startOff      uint16 // the packet marked as first - lowest
+	endOff        uint16 // the marker packet - lowest
+	packets       uint16 // distinct packets seen; 0 for a free slot
+	flags         slotFlags
 }
+
+func (s *frameSlot) is(fl slotFlags) bool { return s.flags&fl != 0 }
+
+func (s *frameSlot) set(fl slotFlags, on bool) {
+	if on {
+		s.flags |= fl
+	} else {
+		s.flags &^= fl
+	}
+}
+
+// lowestSeq is the extended sequence number of the lowest packet, given the
+// tracker's slotBase.
+func (s *frameSlot) lowestSeq(base int64) int64 { return base + int64(s.lowOff) }
 
 // FrameTracker derives the frame members of one RTP video stream from its
 // packets' payloads: frame counts, key frames, frame size and rate. Which
@@ -86,51 +137,68 @@ type frameSlot struct {
 //     stream's first frame count; had earlier packets of that frame been
 //     lost, or overtaken at the very start of the stream, it would count a
 //     frame that is not complete. Every later frame needs proof.
+//     The tracker keeps no timestamp per sequence number: the predecessor
+//     is known to belong to another timestamp when it arrives after the
+//     frame's first packet, or, when it came before, if it is still the
+//     lowest or highest packet (or the first or marker packet) of a tracked
+//     frame, or one of the 4 packets received just before it. So an H.264
+//     or AV1 frame whose first packet arrives after its predecessor's
+//     frame has left the tracker, or more than 4 packets after a padding
+//     predecessor, is not counted.
 //
 // A received frame is complete when every sequence number from its first
 // to its marker packet has arrived with its timestamp, in any order and
-// however late, as long as the frame is among the last 32 started and the
-// packets within 1024 sequence numbers of the newest. Duplicates and
-// retransmissions of packets already seen change nothing. Two consecutive
-// packets from 1024 or more behind are taken as a restart of the sequence
-// numbering (RFC 3550 A.1 probation): frames in progress are dropped and
-// counting resumes from the second of them.
+// however late, as long as the frame is among the last 16 started and the
+// packets within 256 sequence numbers of the newest. Duplicates and
+// retransmissions of packets already seen change nothing. Packets from
+// 256 to 1023 behind are ignored as too old to tell from duplicates. Two
+// consecutive packets from 1024 or more behind are taken as a restart of
+// the sequence numbering (RFC 3550 A.1 probation): frames in progress are
+// dropped and counting resumes from the second of them.
 //
-// Packet does not allocate; all state is in the struct (about 9 KiB). The
-// tracker reads no clock: every method takes the time, which must come
-// from a monotonic clock. A FrameTracker is not safe for concurrent use:
-// the caller holds the stream's lock.
+// Packet does not allocate; all state is in the struct (about 1.1 KiB,
+// TestTrackerSizes holds it to 1.2 KiB). Times are kept to the microsecond
+// (assembly) and the millisecond (frame rate). The tracker reads no clock:
+// every method takes the time, which must come from a monotonic clock. A
+// FrameTracker is not safe for concurrent use: the caller holds the
+// stream's lock.
 type FrameTracker struct {
 	parser payload.Parser
-	dir    FrameDirection
 	base   time.Time // first packet; offsets below are from here
 
-	seq      rtpx.SeqUnwrapper
-	accepted bool  // a packet has been accepted
 	lowest   int64 // lowest extended sequence number accepted since the last restart
 	highest  int64
-	badSeq   uint16 // a packet with this number would confirm a restart
-	hasBad   bool
+	slotBase int64 // origin of the frames' lowOff
 	seen     [frameSeqWindow / 64]uint64
-	seqTS    [frameSeqWindow]uint32 // timestamp of each seen packet
 	slots    [frameSlots]frameSlot
-	next     int // slot to reuse next: the oldest
-	recent   int // slot of the last packet, checked first
+
+	recentSeq [frameRecent]int64 // the last accepted packets, a ring
+	recentTS  [frameRecent]uint32
 
 	frames, keyFrames, multiPacket uint32
+	huge                           uint32
 	assembly                       time.Duration
+	targetBytes                    float64
 
-	hasTarget, judged bool
-	targetBytes       float64
-	huge              uint32
-
-	hasSize       bool
 	width, height uint32
 	sizeSeq       int64 // first packet of the frame that gave the size
 
-	done     [fpsRing]time.Duration // completion offsets, a ring
-	doneHead int                    // next write position
-	doneN    int
+	// Frame completions for framesPerSecond: the newest in full, each
+	// earlier one by its gap to the next, in ms.
+	lastDone int64               // ms after base
+	doneGap  [fpsRing]uint8      // gap before completion, a ring; fpsLongGap: see longGap
+	longGap  [fpsLongGaps]uint16 // ms, saturating
+	longAt   [fpsLongGaps]uint32 // the frames count of the completion after it
+
+	dir                 FrameDirection
+	badSeq              uint16 // a packet with this number would confirm a restart
+	accepted, hasBad    bool   // a packet has been accepted; badSeq is set
+	hasTarget, judged   bool
+	hasSize             bool
+	next, recentSlot    uint8 // slot to reuse next (the oldest); slot of the last packet
+	recentHead, recentN uint8
+	doneHead, doneN     uint8
+	longHead            uint8
 }
 
 // NewFrameTracker returns a tracker for a stream of codec c seen from dir,
@@ -194,74 +262,81 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 	}
 	if !f.accepted {
 		f.base = now
+		f.accepted, f.lowest, f.highest = true, int64(seq), int64(seq)
 	}
 	t := now.Sub(f.base)
-	ext := f.seq.Unwrap(seq)
-	switch {
-	case !f.accepted:
-		f.accepted, f.lowest, f.highest = true, ext, ext
-	case ext > f.highest:
+	ext := f.highest + int64(int16(seq-uint16(f.highest)))
+	switch behind := f.highest - ext; {
+	case behind < 0:
 		f.forget(f.highest+1, ext)
 		f.highest = ext
-	case f.highest-ext >= frameSeqWindow:
-		// Too old to tell from a duplicate, or the source restarted its
-		// numbering: as in RFC 3550 A.1, the packet after it confirms a
-		// restart, and the window starts again there.
+	case behind >= frameRestartGap:
+		// The source restarted its numbering, or a stray: as in RFC 3550
+		// A.1, the packet after it confirms a restart, and the window
+		// starts again there.
 		if !f.hasBad || seq != f.badSeq {
 			f.badSeq, f.hasBad = seq+1, true
 			return
 		}
 		f.restart(seq)
 		ext = f.highest
+	case behind >= frameSeqWindow:
+		f.hasBad = false
+		return // too old to tell from a duplicate
 	}
 	f.hasBad = false
 	if f.isSeen(ext) {
 		return // a duplicate or a retransmission of a packet already counted
 	}
-	f.markSeen(ext, timestamp)
+	f.markSeen(ext)
 	if ext < f.lowest {
 		f.lowest = ext
 	}
 	if f.parser.Codec() == payload.CodecUnknown || len(pl) == 0 {
 		// The window still follows the stream. A padding-only packet
 		// belongs to no frame, but is the predecessor of the next one.
+		if f.dir == FrameReceiver {
+			f.proveNext(ext, timestamp, t)
+		}
+		f.remember(ext, timestamp)
 		return
 	}
 
 	info := f.parser.Parse(pl)
 	s := f.slot(timestamp)
-	if s.packets == 0 {
-		s.min, s.max, s.minMayStart = ext, ext, info.MayStart
-		s.first = t
-	} else {
-		if ext < s.min {
-			s.min, s.minMayStart = ext, info.MayStart
-		}
-		s.max = max(s.max, ext)
-		s.first = min(s.first, t)
+	placed := f.place(s, ext, timestamp, info.MayStart)
+	f.remember(ext, timestamp)
+	if !placed {
+		return
 	}
-	s.last = max(s.last, t)
+	f.arrived(s, t.Microseconds())
 	s.packets++
-	s.bytes += int64(info.MediaBytes)
-	s.key = s.key || info.Key
-	if info.HasSize {
-		s.hasSize, s.width, s.height = true, info.Width, info.Height
+	s.bytes = uint32(min(uint64(s.bytes)+uint64(max(info.MediaBytes, 0)), math.MaxUint32))
+	if info.Key {
+		s.flags |= slotKey
 	}
+	if info.HasSize {
+		s.flags |= slotHasSize
+		s.width, s.height = info.Width, info.Height
+	}
+	off := uint16(ext - s.lowestSeq(f.slotBase))
 	if info.Start {
-		if s.hasStart && s.start != ext {
-			s.broken = true // two first packets: not one frame
+		if s.is(slotHasStart) && s.startOff != off {
+			s.flags |= slotBroken // two first packets: not one frame
 		}
-		s.hasStart, s.start = true, ext
+		s.flags |= slotHasStart
+		s.startOff = off
 	}
 	if marker {
-		if s.hasEnd && s.end != ext {
-			s.broken = true
+		if s.is(slotHasEnd) && s.endOff != off {
+			s.flags |= slotBroken
 		}
-		s.hasEnd, s.end = true, ext
+		s.flags |= slotHasEnd
+		s.endOff = off
 	}
 
 	if f.dir == FrameSender {
-		if s.hasEnd && !s.done {
+		if s.is(slotHasEnd) && !s.is(slotDone) {
 			f.complete(s, t)
 		}
 		return
@@ -269,23 +344,139 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 	f.tryComplete(s, t)
 	// This packet may be the predecessor that tells where the next frame
 	// begins.
-	if !f.explicitStart() {
-		for i := range f.slots {
-			if n := &f.slots[i]; n.used && !n.done && n.min == ext+1 {
-				f.tryComplete(n, t)
-			}
-		}
+	f.proveNext(ext, timestamp, t)
+}
+
+// place records packet ext as one of frame s's. It reports false, marking
+// the frame broken, when the frame would span more than frameMaxSpan.
+func (f *FrameTracker) place(s *frameSlot, ext int64, ts uint32, mayStart bool) bool {
+	if s.packets == 0 {
+		s.lowOff = f.slotOffset(ext)
+		s.set(slotMinMayStart, mayStart)
+		s.set(slotPrevOther, f.knownOther(ext-1, ts))
+		return true
 	}
+	low := s.lowestSeq(f.slotBase)
+	if ext >= low {
+		if ext-low > frameMaxSpan {
+			s.flags |= slotBroken
+			return false
+		}
+		s.maxOff = max(s.maxOff, uint16(ext-low))
+		return true
+	}
+	d := low - ext // > 0: a new lowest packet; the offsets move up
+	if int64(s.maxOff)+d > frameMaxSpan {
+		s.flags |= slotBroken
+		return false
+	}
+	s.lowOff = f.slotOffset(ext)
+	s.maxOff += uint16(d)
+	s.startOff += uint16(d)
+	s.endOff += uint16(d)
+	s.set(slotMinMayStart, mayStart)
+	s.set(slotPrevOther, f.knownOther(ext-1, ts))
+	return true
+}
+
+// arrived records an arrival at us (µs after base) for frame s.
+func (f *FrameTracker) arrived(s *frameSlot, us int64) {
+	if s.packets == 0 {
+		s.first, s.span = us, 0
+		return
+	}
+	last := s.first + int64(s.span)
+	first := min(s.first, us)
+	last = max(last, us)
+	if last-first > math.MaxUint32 {
+		s.flags |= slotBroken // packets over 71 minutes apart are no frame
+		return
+	}
+	s.first, s.span = first, uint32(last-first)
+}
+
+// slotOffset returns ext's offset from slotBase, first moving slotBase to
+// 32768 below ext if ext is not within 16 bits above it. Frames, other than
+// the one about to take ext as its lowest, whose lowest packet is then
+// below slotBase cannot complete any more (their packets are far out of
+// the window) and are dropped. The others are within the window of ext,
+// so all offsets stay within 16 bits. Rare: once per some 32768 packets.
+func (f *FrameTracker) slotOffset(ext int64) uint16 {
+	if d := ext - f.slotBase; d >= 0 && d <= math.MaxUint16 {
+		return uint16(d)
+	}
+	base := ext - 1<<15
+	for i := range f.slots {
+		s := &f.slots[i]
+		if s.packets == 0 {
+			continue
+		}
+		low := s.lowestSeq(f.slotBase)
+		if low < base {
+			*s = frameSlot{}
+			continue
+		}
+		s.lowOff = uint16(low - base)
+	}
+	f.slotBase = base
+	return uint16(ext - base)
 }
 
 // restart forgets the old numbering and every frame in progress; the
 // counters, the size and the frame rate stay.
 func (f *FrameTracker) restart(seq uint16) {
-	f.seq = rtpx.SeqUnwrapper{}
-	ext := f.seq.Unwrap(seq)
-	f.lowest, f.highest = ext, ext
+	f.lowest, f.highest = int64(seq), int64(seq)
 	f.seen = [frameSeqWindow / 64]uint64{}
 	f.slots = [frameSlots]frameSlot{}
+	f.recentHead, f.recentN = 0, 0
+}
+
+// remember records that packet ext was accepted with timestamp ts.
+func (f *FrameTracker) remember(ext int64, ts uint32) {
+	f.recentSeq[f.recentHead], f.recentTS[f.recentHead] = ext, ts
+	f.recentHead = (f.recentHead + 1) % frameRecent
+	f.recentN = min(f.recentN+1, frameRecent)
+}
+
+// knownOther reports whether packet ext is known to have been accepted
+// with a timestamp other than ts: it is one of the last packets accepted,
+// or a packet whose position a tracked frame of another timestamp keeps.
+// Every sequence number is accepted at most once per numbering, so what
+// is known of it stays true.
+func (f *FrameTracker) knownOther(ext int64, ts uint32) bool {
+	for i := range int(f.recentN) {
+		if f.recentSeq[i] == ext {
+			return f.recentTS[i] != ts
+		}
+	}
+	for i := range f.slots {
+		n := &f.slots[i]
+		if n.packets == 0 || n.ts == ts {
+			continue
+		}
+		low := n.lowestSeq(f.slotBase)
+		if ext == low || ext == low+int64(n.maxOff) ||
+			(n.is(slotHasStart) && ext == low+int64(n.startOff)) || (n.is(slotHasEnd) && ext == low+int64(n.endOff)) {
+			return true
+		}
+	}
+	return false
+}
+
+// proveNext tells the frames whose lowest packet follows packet ext, of
+// timestamp ts, that their predecessor belongs to another timestamp, and
+// counts those that are now complete.
+func (f *FrameTracker) proveNext(ext int64, ts uint32, t time.Duration) {
+	if f.explicitStart() {
+		return
+	}
+	for i := range f.slots {
+		n := &f.slots[i]
+		if n.packets != 0 && n.ts != ts && !n.is(slotDone) && n.lowestSeq(f.slotBase) == ext+1 {
+			n.flags |= slotPrevOther
+			f.tryComplete(n, t)
+		}
+	}
 }
 
 // explicitStart reports whether the codec's payload marks every frame's
@@ -298,45 +489,41 @@ func (f *FrameTracker) explicitStart() bool {
 // slot returns the frame of timestamp ts, starting one in the oldest slot
 // if it is not tracked.
 func (f *FrameTracker) slot(ts uint32) *frameSlot {
-	if s := &f.slots[f.recent]; s.used && s.ts == ts {
+	if s := &f.slots[f.recentSlot]; s.packets != 0 && s.ts == ts {
 		return s
 	}
 	for i := range f.slots {
-		if s := &f.slots[i]; s.used && s.ts == ts {
-			f.recent = i
+		if s := &f.slots[i]; s.packets != 0 && s.ts == ts {
+			f.recentSlot = uint8(i)
 			return s
 		}
 	}
 	i := f.next
 	f.next = (f.next + 1) % frameSlots
-	f.recent = i
-	f.slots[i] = frameSlot{ts: ts, used: true}
+	f.recentSlot = i
+	f.slots[i] = frameSlot{ts: ts}
 	return &f.slots[i]
 }
 
 // tryComplete counts a received frame once its first packet is known and
 // every packet from it to the marker packet has arrived.
 func (f *FrameTracker) tryComplete(s *frameSlot, t time.Duration) {
-	if s.done || s.broken || !s.hasEnd {
+	if s.flags&(slotDone|slotBroken) != 0 || !s.is(slotHasEnd) {
 		return
 	}
-	first := s.start
-	if !s.hasStart {
+	first := s.startOff
+	if !s.is(slotHasStart) {
 		if f.explicitStart() {
 			return
 		}
-		prev := s.min - 1
-		switch {
-		case f.isSeen(prev) && f.seqTS[seqIndex(prev)] != s.ts:
-		case s.min == f.lowest && s.minMayStart:
-		default:
+		if !s.is(slotPrevOther) && (s.lowestSeq(f.slotBase) != f.lowest || !s.is(slotMinMayStart)) {
 			return
 		}
-		first = s.min
+		first = 0
 	}
 	// Distinct packets within [first, end] with count end-first+1 are all
 	// of them.
-	if s.min != first || s.max != s.end || s.packets != s.end-first+1 {
+	if first != 0 || s.maxOff != s.endOff || int(s.packets) != int(s.endOff)+1 {
 		return
 	}
 	f.complete(s, t)
@@ -344,25 +531,82 @@ func (f *FrameTracker) tryComplete(s *frameSlot, t time.Duration) {
 
 // complete counts frame s, finished at t.
 func (f *FrameTracker) complete(s *frameSlot, t time.Duration) {
-	s.done = true
+	s.flags |= slotDone
 	f.frames++
-	if s.key {
+	if s.is(slotKey) {
 		f.keyFrames++
 	}
 	if s.packets > 1 {
 		f.multiPacket++
-		f.assembly += s.last - s.first
+		f.assembly += time.Duration(s.span) * time.Microsecond
 	}
 	// A late frame does not overwrite the size of a newer one.
-	if s.hasSize && (!f.hasSize || s.min >= f.sizeSeq) {
-		f.hasSize, f.width, f.height, f.sizeSeq = true, s.width, s.height, s.min
+	if low := s.lowestSeq(f.slotBase); s.is(slotHasSize) && (!f.hasSize || low >= f.sizeSeq) {
+		f.hasSize, f.width, f.height, f.sizeSeq = true, s.width, s.height, low
 	}
 	if f.hasTarget && float64(s.bytes) >= hugeFrameFactor*f.targetBytes {
 		f.huge++
 	}
-	f.done[f.doneHead] = t
-	f.doneHead = (f.doneHead + 1) % fpsRing
-	f.doneN = min(f.doneN+1, fpsRing)
+	f.recordDone(t.Milliseconds())
+}
+
+// recordDone notes the completion of frame number f.frames at ms.
+func (f *FrameTracker) recordDone(ms int64) {
+	if f.frames > 1 {
+		gap := max(ms-f.lastDone, 0)
+		b := uint8(fpsLongGap)
+		if gap < fpsLongGap {
+			b = uint8(gap)
+		} else {
+			f.longGap[f.longHead] = uint16(min(gap, math.MaxUint16))
+			f.longAt[f.longHead] = f.frames
+			f.longHead = (f.longHead + 1) % fpsLongGaps
+		}
+		f.doneGap[f.doneHead] = b
+		f.doneHead = (f.doneHead + 1) % fpsRing
+		f.doneN = min(f.doneN+1, fpsRing)
+	}
+	f.lastDone = ms
+}
+
+// gapBefore returns the ms between completion number frame, whose ring
+// entry is b, and the one before.
+func (f *FrameTracker) gapBefore(frame uint32, b uint8) int64 {
+	if b != fpsLongGap {
+		return int64(b)
+	}
+	for i := range f.longAt {
+		if f.longAt[i] == frame {
+			return int64(f.longGap[i])
+		}
+	}
+	// Forgotten: fpsLongGaps later gaps of 255 ms or more lie between it
+	// and the newest completion, so it is more than a second back.
+	return math.MaxUint16
+}
+
+// framesInLastSecond counts completions in (now-1s, now], to the
+// millisecond; ok is false when the ring is too small to know.
+func (f *FrameTracker) framesInLastSecond(nowMs int64) (n int, ok bool) {
+	const second = int64(time.Second / time.Millisecond)
+	age := nowMs - f.lastDone
+	frame := f.frames
+	pos := int(f.doneHead)
+	for k := 0; ; k++ {
+		if age >= second {
+			return n, true
+		}
+		n++
+		if frame <= 1 {
+			return n, true // the stream's first frame
+		}
+		if k == int(f.doneN) {
+			return n, false // earlier completions are forgotten
+		}
+		pos = (pos - 1 + fpsRing) % fpsRing
+		age += f.gapBefore(frame, f.doneGap[pos])
+		frame--
+	}
 }
 
 // The window of sequence numbers: bit seqIndex(ext) of seen is set when
@@ -380,10 +624,9 @@ func (f *FrameTracker) isSeen(ext int64) bool {
 	return f.seen[i/64]&(1<<(i%64)) != 0
 }
 
-func (f *FrameTracker) markSeen(ext int64, ts uint32) {
+func (f *FrameTracker) markSeen(ext int64) {
 	i := seqIndex(ext)
 	f.seen[i/64] |= 1 << (i % 64)
-	f.seqTS[i] = ts
 }
 
 // forget clears the window positions that [from, to] reuse.
@@ -396,19 +639,6 @@ func (f *FrameTracker) forget(from, to int64) {
 		i := seqIndex(e)
 		f.seen[i/64] &^= 1 << (i % 64)
 	}
-}
-
-// framesInLastSecond counts completions in (now-1s, now]; ok is false when
-// the ring is too small to know.
-func (f *FrameTracker) framesInLastSecond(now time.Duration) (n int, ok bool) {
-	for k := range f.doneN {
-		i := (f.doneHead - 1 - k + fpsRing) % fpsRing
-		if now-f.done[i] >= time.Second {
-			return n, true
-		}
-		n++
-	}
-	return n, f.doneN < fpsRing
 }
 
 // FrameStats is a FrameTracker's measurement. Has* flags mark members that
@@ -487,7 +717,7 @@ func (f *FrameTracker) Snapshot(now time.Time) FrameStats {
 	}
 	if f.frames > 0 {
 		t := now.Sub(f.base)
-		if n, ok := f.framesInLastSecond(t); ok {
+		if n, ok := f.framesInLastSecond(t.Milliseconds()); ok {
 			st.FramesPerSecond, st.HasFramesPerSecond = float64(n), true
 			if f.dir == FrameSender && t >= time.Second {
 				st.SourceFramesPerSecond, st.HasSourceFramesPerSecond = float64(n), true

@@ -101,12 +101,19 @@ func FuzzFrameTracker(f *testing.F) {
 
 // FuzzFrameTrackerReorder builds a clean stream from the input (frames of
 // one to four packets, some key), delivers it with every packet delayed by
-// up to 15 packets and some duplicated, and expects the receiver to count
-// every frame and key frame exactly once: nothing is lost, so every frame
-// completes however its packets are shuffled.
+// up to maxDelay packets and some duplicated, and expects the receiver to
+// count every frame and key frame exactly once: nothing is lost, so every
+// frame completes however its packets are shuffled.
+//
+// maxDelay keeps every frame, and the frame before it, tracked until the
+// frame completes: from the first arrival of a frame's (or its
+// predecessor's) packets to the last of its own, at most maxDelay newer
+// one-packet frames and maxDelay-1 older late ones can start, 2*maxDelay
+// in all with the frame itself, fewer than frameSlots.
 func FuzzFrameTrackerReorder(f *testing.F) {
 	f.Add(uint8(0), []byte{0x13, 0x02, 0x41, 0x00, 0x22, 0x31}, uint64(1))
 	f.Add(uint8(1), []byte{0x13, 0x02, 0x41, 0x00, 0x22, 0x31}, uint64(7))
+	const maxDelay = frameSlots/2 - 1
 	f.Fuzz(func(t *testing.T, codecSel uint8, frames []byte, seed uint64) {
 		if len(frames) == 0 || len(frames) > 200 {
 			return
@@ -153,9 +160,9 @@ func FuzzFrameTrackerReorder(f *testing.F) {
 		}
 		var arrivals []arrival
 		for i, p := range stream {
-			arrivals = append(arrivals, arrival{float64(i) + 15*rng.Float64(), rng.Float64(), p})
+			arrivals = append(arrivals, arrival{float64(i) + maxDelay*rng.Float64(), rng.Float64(), p})
 			if rng.IntN(4) == 0 {
-				arrivals = append(arrivals, arrival{float64(i) + 30*rng.Float64(), rng.Float64(), p})
+				arrivals = append(arrivals, arrival{float64(i) + 2*maxDelay*rng.Float64(), rng.Float64(), p})
 			}
 		}
 		sort.Slice(arrivals, func(a, b int) bool {

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
@@ -372,33 +374,58 @@ func TestFrameTrackerReorder(t *testing.T) {
 				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
 			}
 		})
-		t.Run(dc.name+"/late packet completes a frame", func(t *testing.T) {
-			// Frame 10's first packet, which carries the size of the first
-			// segment, arrives after everything else.
-			middle := framePackets(idx, 10)[0]
-			order := append(without(len(pkts), middle), middle) // arrives after everything
-			rx := NewFrameTracker(dc.codec, FrameReceiver)
-			now := ft0
-			for n, i := range order {
-				p := pkts[i]
-				rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
-				if n == len(order)-2 {
-					if st := rx.Snapshot(now); st.Frames != 29 {
-						t.Fatalf("before the late packet: %d frames, want 29", st.Frames)
-					}
+		// Frame 10's first packet, which carries the size of the first
+		// segment, arrives as late as the tracker allows: after the
+		// packets of frame last, the 15th frame after it, so that frame
+		// 10 is still among the 16 tracked. When its payload does not
+		// prove that it begins a frame (H.264 here; AV1's starts a coded
+		// video sequence, N=1), frame 9 must be tracked too, to prove it
+		// by its different timestamp: one frame less. One frame later the
+		// packet arrives too late and frame 10 is lost.
+		last := 10 + frameSlots - 1
+		p := payload.NewParser(dc.codec)
+		if !p.Parse(pkts[framePackets(idx, 10)[0]].Payload).Start {
+			last--
+		}
+		for _, c := range []struct {
+			name  string
+			last  int
+			want  uint32
+			wantK uint32
+		}{{"late packet completes a frame", last, 30, 4}, {"packet too late for its frame", last + 1, 29, 3}} {
+			t.Run(dc.name+"/"+c.name, func(t *testing.T) {
+				late := framePackets(idx, 10)[0]
+				at := framePackets(idx, c.last+1)[0] // the late packet comes before this one
+				order := without(len(pkts), late)
+				order = append(order[:at-1:at-1], append([]int{late}, order[at-1:]...)...)
+				if at-late >= frameSeqWindow {
+					t.Fatalf("the late packet is %d behind, outside the window", at-late)
 				}
-				now = now.Add(time.Millisecond)
-			}
-			st := rx.Snapshot(now)
-			if st.Frames != 30 || st.KeyFrames != 4 {
-				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
-			}
-			// Frame 10 completed last, but frame 25's size is newer.
-			probe := readProbe(t, dc.name)
-			if st.FrameWidth != uint32(probe[29].Width) {
-				t.Errorf("width %d, want %d: a late key frame overwrote a newer size", st.FrameWidth, probe[29].Width)
-			}
-		})
+				rx := NewFrameTracker(dc.codec, FrameReceiver)
+				now := ft0
+				for n, i := range order {
+					p := pkts[i]
+					if n == at-1 {
+						// Frames 0..last without 10.
+						if st := rx.Snapshot(now); st.Frames != uint32(c.last) {
+							t.Fatalf("before the late packet: %d frames, want %d", st.Frames, c.last)
+						}
+					}
+					rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+					now = now.Add(time.Millisecond)
+				}
+				st := rx.Snapshot(now)
+				if st.Frames != c.want || st.KeyFrames != c.wantK {
+					t.Errorf("%d frames, %d key; want %d, %d", st.Frames, st.KeyFrames, c.want, c.wantK)
+				}
+				// However late frame 10 completed, frame 25's size is
+				// newer (and for VP8 and VP9 frame 25 came before it).
+				probe := readProbe(t, dc.name)
+				if st.FrameWidth != uint32(probe[29].Width) {
+					t.Errorf("width %d, want %d: a late key frame overwrote a newer size", st.FrameWidth, probe[29].Width)
+				}
+			})
+		}
 		t.Run(dc.name+"/everything twice", func(t *testing.T) {
 			var order []int
 			for i := range pkts {
@@ -514,6 +541,44 @@ func TestFrameTrackerHandMade(t *testing.T) {
 			t.Errorf("%d frames, want 2: one packet was %d behind", st.Frames, frameSeqWindow)
 		}
 	})
+	t.Run("sequence window boundaries", func(t *testing.T) {
+		// A frame of two packets, 2000 and 2001, waits for its marker
+		// packet while older packets arrive: one frameSeqWindow-1 behind is
+		// accepted, one frameSeqWindow behind is ignored, and two
+		// consecutive ones just short of frameRestartGap behind are
+		// ignored too, without restarting: the waiting frame completes.
+		// Two consecutive from frameRestartGap behind restart the
+		// numbering; the second counts, the waiting frame is dropped.
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		one := func(seq uint16, ts uint32) { rx.Packet(ft0, seq, ts, true, vp8Pkt(true, false, 0, 0, 20)) }
+		frames := func(want uint32) {
+			t.Helper()
+			if st := rx.Snapshot(ft0); st.Frames != want {
+				t.Fatalf("%d frames, want %d", st.Frames, want)
+			}
+		}
+		rx.Packet(ft0, 2000, 1, false, vp8Pkt(true, false, 0, 0, 20))
+		one(2000-(frameSeqWindow-1), 2)
+		frames(1)
+		one(2000-frameSeqWindow, 3)
+		frames(1)
+		one(2000-(frameRestartGap-1), 4)
+		one(2000-(frameRestartGap-2), 5)
+		frames(1)
+		rx.Packet(ft0, 2001, 1, true, vp8Pkt(false, false, 0, 0, 20))
+		frames(2)
+		rx.Packet(ft0, 2002, 6, false, vp8Pkt(true, false, 0, 0, 20)) // waits for 2003
+		one(2002-frameRestartGap-1, 7)
+		frames(2)
+		one(2002-frameRestartGap, 8) // confirms the restart
+		frames(3)
+		one(2002-frameRestartGap+1, 9)
+		frames(4)
+		// 2003 is far ahead of the new numbering, and the frame it ended
+		// was dropped with the old one: alone, it is no frame.
+		rx.Packet(ft0, 2003, 6, true, vp8Pkt(false, false, 0, 0, 20))
+		frames(4)
+	})
 	t.Run("sequence restart", func(t *testing.T) {
 		// Ten one-packet frames at 30000.., then the source restarts at
 		// 100: 100 is too old to accept alone, 101 confirms the restart.
@@ -553,6 +618,28 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		// 1.1 s later no frame is in the last second: 0 is measured.
 		if st := rx.Snapshot(now.Add(1100 * time.Millisecond)); !st.HasFramesPerSecond || st.FramesPerSecond != 0 {
 			t.Errorf("%v (%v) fps, want 0", st.FramesPerSecond, st.HasFramesPerSecond)
+		}
+	})
+	t.Run("frame rate across long gaps", func(t *testing.T) {
+		// Completions at 0, 254, 509 (gaps of 254 ms and 255 ms, the
+		// shortest kept apart in full), then every 256 ms to 2301 (more
+		// long gaps than are kept in full), then at 72301 (a gap beyond
+		// 16 bits of ms) and 72302. Counted by hand over (now-1s, now].
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		at := []int{0, 254, 509, 765, 1021, 1277, 1533, 1789, 2045, 2301, 72301, 72302}
+		checks := map[int][]struct{ now, want int }{
+			509:   {{999, 3}, {1000, 2}},    // 0, 254, 509; then 254, 509
+			1021:  {{1253, 4}, {1254, 3}},   // 254..1021; then 509..1021
+			2301:  {{2301, 4}, {3300, 1}},   // 1533..2301; then 2301
+			72302: {{72302, 2}, {73301, 1}}, // 72301, 72302; then 72302
+		}
+		for i, ms := range at {
+			rx.Packet(ft0.Add(time.Duration(ms)*time.Millisecond), uint16(i), uint32(i*3000), true, vp8Pkt(true, false, 0, 0, 20))
+			for _, c := range checks[ms] {
+				if st := rx.Snapshot(ft0.Add(time.Duration(c.now) * time.Millisecond)); !st.HasFramesPerSecond || st.FramesPerSecond != float64(c.want) {
+					t.Errorf("after the frame at %d ms, at %d ms: %v fps (%v), want %d", ms, c.now, st.FramesPerSecond, st.HasFramesPerSecond, c.want)
+				}
+			}
 		}
 	})
 	t.Run("frame rate window is half-open", func(t *testing.T) {
@@ -630,6 +717,42 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		rx.Packet(ft0, 12, 1000, true, pslice)
 		if st := rx.Snapshot(ft0); st.Frames != frameSlots {
 			t.Errorf("%d frames, want %d", st.Frames, frameSlots)
+		}
+	})
+	t.Run("padding predecessor is remembered for 4 packets", func(t *testing.T) {
+		// Frame 1 (100, 101) and padding 102 arrive, then `between`
+		// one-packet AUD frames (104...), then frame 2, the P slice 103,
+		// whose only proof of a start is padding 102's other timestamp.
+		// It counts while 102 is among the 4 packets received before it.
+		for between, want := range []uint32{1, 1, 1, 1, 0, 0} {
+			rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+			rx.Packet(ft0, 100, 9000, false, stap)
+			rx.Packet(ft0, 101, 9000, true, idr)
+			rx.Packet(ft0, 102, 9000, false, nil)
+			for i := range between {
+				rx.Packet(ft0, uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
+			}
+			before := rx.Snapshot(ft0).Frames
+			rx.Packet(ft0, 103, 12000, true, pslice)
+			if got := rx.Snapshot(ft0).Frames - before; got != want {
+				t.Errorf("%d packets between: frame 2 counted %d times, want %d", between, got, want)
+			}
+		}
+	})
+	t.Run("predecessor's frame is still tracked", func(t *testing.T) {
+		// Frame 2 (102, 103) arrives marker first, after five AUD frames:
+		// packet 101, frame 1's last, is long out of the last 4 received
+		// but frame 1 is tracked and keeps it as its highest packet.
+		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
+		rx.Packet(ft0, 100, 9000, false, stap)
+		rx.Packet(ft0, 101, 9000, true, idr)
+		for i := range 5 {
+			rx.Packet(ft0, uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
+		}
+		rx.Packet(ft0, 103, 12000, true, []byte{0x41, 0x40, 0x00}) // a later slice
+		rx.Packet(ft0, 102, 12000, false, pslice)
+		if st := rx.Snapshot(ft0); st.Frames != 7 {
+			t.Errorf("%d frames, want 7", st.Frames)
 		}
 	})
 	t.Run("padding between frames", func(t *testing.T) {
@@ -781,6 +904,86 @@ func TestFrameStatsFill(t *testing.T) {
 	}
 }
 
+// TestFrameTrackerLongStream replays each dump 5000 times (over 200000
+// packets, through many 16-bit wraps and moves of the frames' offset base)
+// with every frame's packets in reverse order, the first last: every frame
+// and key frame counts, as ffprobe lists them per lap.
+func TestFrameTrackerLongStream(t *testing.T) {
+	const laps = 5000
+	for _, dc := range dumpCodecs {
+		t.Run(dc.name, func(t *testing.T) {
+			pkts := readDump(t, dc.name)
+			probe := readProbe(t, dc.name)
+			idx := dumpFrameIndex(pkts)
+			var keys uint32
+			for _, p := range probe {
+				keys += uint32(p.Key)
+			}
+			var order []int
+			for i := range len(probe) {
+				fp := framePackets(idx, i)
+				for k := len(fp) - 1; k >= 0; k-- {
+					order = append(order, fp[k])
+				}
+			}
+			rx := NewFrameTracker(dc.codec, FrameReceiver)
+			now := ft0
+			for lap := range uint32(laps) {
+				for _, i := range order {
+					p := pkts[i]
+					rx.Packet(now, p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*uint32(len(probe))*6000, p.Marker, p.Payload)
+					now = now.Add(time.Millisecond)
+				}
+			}
+			if st := rx.Snapshot(now); st.Frames != laps*uint32(len(probe)) || st.KeyFrames != laps*keys {
+				t.Errorf("%d frames, %d key; want %d, %d", st.Frames, st.KeyFrames, laps*len(probe), laps*keys)
+			}
+		})
+	}
+}
+
+// TestFrameTrackerFrameRateReference completes one-packet frames at random
+// whole milliseconds, gaps from 0 to 1.5 s (bursts of many at once, 30 fps,
+// long pauses), and checks framesPerSecond after each against a count over
+// every completion: present and exact while at most fpsRing frames fall in
+// the last second, never wrong when present.
+func TestFrameTrackerFrameRateReference(t *testing.T) {
+	for seed := range uint64(10) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		var done []int64
+		ms := int64(0)
+		for i := range 3000 {
+			switch r := rng.IntN(100); {
+			case r < 40:
+				// same millisecond
+			case r < 80:
+				ms += int64(rng.IntN(40))
+			case r < 95:
+				ms += int64(200 + rng.IntN(200))
+			default:
+				ms += int64(rng.IntN(1500))
+			}
+			rx.Packet(ft0.Add(time.Duration(ms)*time.Millisecond), uint16(i), uint32(i), true, vp8Pkt(true, false, 0, 0, 10))
+			done = append(done, ms)
+			now := ms + int64(rng.IntN(3))*int64(rng.IntN(600))
+			want := 0
+			for _, d := range done {
+				if now-d < 1000 {
+					want++
+				}
+			}
+			st := rx.Snapshot(ft0.Add(time.Duration(now) * time.Millisecond))
+			if st.HasFramesPerSecond && st.FramesPerSecond != float64(want) {
+				t.Fatalf("seed %d, frame %d at %d ms, snapshot at %d: %v fps, want %d", seed, i, ms, now, st.FramesPerSecond, want)
+			}
+			if !st.HasFramesPerSecond && want <= fpsRing {
+				t.Fatalf("seed %d, frame %d: framesPerSecond absent with %d frames in the last second", seed, i, want)
+			}
+		}
+	}
+}
+
 // TestFrameTrackerPacketAllocs holds the hot path to zero allocations.
 func TestFrameTrackerPacketAllocs(t *testing.T) {
 	for _, dc := range dumpCodecs {
@@ -815,5 +1018,26 @@ func BenchmarkFrameTrackerPacket(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// TestTrackerSizes holds the per-stream state to its budget: an inbound
+// video stream embeds a FrameTracker and a BurstLoss and must stay within
+// 4 KiB retained (internal/bench BenchmarkMemory). A change that regrows
+// them must fail here, not in a benchmark nobody runs.
+func TestTrackerSizes(t *testing.T) {
+	const (
+		frameBudget = 1228 // 1.2 KiB
+		burstBudget = 614  // 0.6 KiB
+	)
+	if n := unsafe.Sizeof(FrameTracker{}); n > frameBudget {
+		t.Errorf("FrameTracker is %d bytes, budget %d", n, frameBudget)
+	}
+	if n := unsafe.Sizeof(BurstLoss{}); n > burstBudget {
+		t.Errorf("BurstLoss is %d bytes, budget %d", n, burstBudget)
+	}
+	// The frame slot is most of the tracker.
+	if n := unsafe.Sizeof(frameSlot{}); n > 40 {
+		t.Errorf("frameSlot is %d bytes, want at most 40", n)
 	}
 }
