@@ -92,8 +92,8 @@ func ExampleFactory_GetStats() {
 		fmt.Println(err)
 		return
 	}
-	defer stats.ClosePeerConnection(offerer)
-	defer stats.ClosePeerConnection(answerer)
+	defer func() { _ = stats.ClosePeerConnection(offerer) }()
+	defer func() { _ = stats.ClosePeerConnection(answerer) }()
 
 	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", "example")
 	if err != nil {
@@ -186,7 +186,7 @@ func ExampleNewFactory() {
 	fmt.Println(errors.Is(err, rtcstats.ErrNilArgument))
 
 	plain, _ := webrtc.NewPeerConnection(webrtc.Configuration{}) // not built with stats' registry
-	defer plain.Close()
+	defer func() { _ = plain.Close() }()
 	_, err = stats.GetStats(plain)
 	fmt.Println(errors.Is(err, rtcstats.ErrUnknownPeerConnection))
 	// Output:
@@ -241,13 +241,17 @@ func ExampleFactory_GetStats_json() {
 		fmt.Println(err)
 		return
 	}
-	defer stats.ClosePeerConnection(pc)
+	defer func() { _ = stats.ClosePeerConnection(pc) }()
 	r, err := stats.GetStats(pc)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	b, _ := json.Marshal(r)
+	b, err := json.Marshal(r)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var generic map[string]map[string]any
 	_ = json.Unmarshal(b, &generic)
 	var types []string

@@ -257,23 +257,7 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]st
 	for _, tr := range trs {
 		mid := tr.Mid()
 		if s := tr.Sender(); s != nil && (mid != "" || m != nil) {
-			c := i.senderInfoLocked(s)
-			var trackID string
-			if t := s.Track(); t != nil {
-				trackID = t.ID()
-			}
-			for k, ssrc := range c.ssrcs {
-				if mid != "" {
-					mids[ssrc] = mid
-				}
-				encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k), trackID: trackID}
-				if m != nil && trackID != "" && trackID != c.trackID {
-					m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
-				}
-			}
-			if c.final {
-				c.trackID = trackID
-			}
+			i.syncSenderLocked(s, mid, mids, encs)
 		}
 		if r := tr.Receiver(); r != nil && mid != "" {
 			for _, t := range r.Tracks() {
@@ -289,6 +273,31 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]st
 		}
 	}
 	return mids, encs
+}
+
+// syncSenderLocked is syncTransceivers' part for one sender of the
+// transceiver with the given mid: it records the mid and encoding of each
+// of the sender's SSRCs and tells the DSCP marker, if any, a changed track.
+// The caller holds i.senders.
+func (i *Interceptor) syncSenderLocked(s *webrtc.RTPSender, mid string, mids map[uint32]string, encs map[uint32]encoding) {
+	m := i.factory.marker
+	c := i.senderInfoLocked(s)
+	var trackID string
+	if t := s.Track(); t != nil {
+		trackID = t.ID()
+	}
+	for k, ssrc := range c.ssrcs {
+		if mid != "" {
+			mids[ssrc] = mid
+		}
+		encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k), trackID: trackID}
+		if m != nil && trackID != "" && trackID != c.trackID {
+			m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
+		}
+	}
+	if c.final {
+		c.trackID = trackID
+	}
 }
 
 // encoding is where an outgoing SSRC sits in its sender's encodings.
@@ -367,7 +376,7 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			o.Mid = mid
 		}
 		o.TransportID, o.CodecID = tid, cid
-		if e, ok := encs[o.SSRC]; ok && o.Kind == "video" { // neither exists for audio
+		if e, ok := encs[o.SSRC]; ok && o.Kind == kindVideo { // neither exists for audio
 			if e.rid != "" {
 				o.Rid = new(e.rid)
 			}
@@ -419,7 +428,8 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 // transceiver's mid (used when the packets carry no sdes:mid), transportId
 // and codecId (adding the codec object to r). Each is nil when unknown.
 func (c *pionConverter) links(r report.Report, dir direction, ssrc uint32, pt uint8, hasPT bool,
-	info streamCodec, mids map[uint32]string) (mid, transportID, codecID *string) {
+	info streamCodec, mids map[uint32]string,
+) (mid, transportID, codecID *string) {
 	if m, ok := mids[ssrc]; ok {
 		if mid = c.midPtrs[m]; mid == nil {
 			mid = new(m)
@@ -514,7 +524,7 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 // largest frames, the closest to what the encoder was given.
 func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID, kind string, snap collectors.OutboundSnapshot) *string {
 	prefix := "SA"
-	if kind == "video" {
+	if kind == kindVideo {
 		prefix = "SV"
 	}
 	id := i.stableID(prefix, "source/"+kind+"/"+trackID)
@@ -523,7 +533,7 @@ func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID,
 	}
 	base := conv.base(report.TypeMediaSource, id)
 	switch kind {
-	case "video":
+	case kindVideo:
 		src := snap.VideoSource
 		if src == nil {
 			src = &report.VideoSourceStats{}

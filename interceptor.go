@@ -234,6 +234,10 @@ func (i *Interceptor) packetTime() time.Time {
 	return i.epoch.Add(time.Since(i.epoch))
 }
 
+// kindVideo is the spec's kind of a video stream (the MIME type's top-level
+// type, as kindOf returns it).
+const kindVideo = "video"
+
 func kindOf(mimeType string) string {
 	k, _, _ := strings.Cut(strings.ToLower(mimeType), "/")
 	return k

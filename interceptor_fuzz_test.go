@@ -92,18 +92,18 @@ func fuzzNopRTPWriter() interceptor.RTPWriter {
 	})
 }
 
-func newFuzzPC(t testing.TB) *fuzzPC {
-	t.Helper()
+func newFuzzPC(tb testing.TB) *fuzzPC {
+	tb.Helper()
 	clk := &fuzzClock{t: fzT0}
 	// Debug logging into io.Discard: the log calls' formatting runs too.
 	logs := &logging.DefaultLoggerFactory{Writer: io.Discard, DefaultLogLevel: logging.LogLevelDebug}
 	f, err := NewFactory(WithClock(clk), WithLoggerFactory(logs), WithDSCP())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ii, err := f.NewInterceptor("pc-fuzz")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	pc := &fuzzPC{i: ii.(*Interceptor), clk: clk, rtpQ: &fuzzQueue{}, rtcpQ: &fuzzQueue{}, buf: make([]byte, 1500)}
 	exts := []interceptor.RTPHeaderExtension{{URI: midURI, ID: fzMidID}}
@@ -135,17 +135,17 @@ func newFuzzPC(t testing.TB) *fuzzPC {
 			payload = []byte{0x10, 0x51, 0x02, 0x00, 0xaa}
 		}
 		if _, err := pc.local.Write(&h, payload, nil); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		if _, err := audio.Write(&rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: n, Timestamp: 960 * uint32(n), SSRC: fzAudio}, make([]byte, 40), nil); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		pc.readRTP(t, pc.remote, fuzzRTP(t, fzRemote, 5000+n, 3000*uint32(n), []byte{0x10, 0x50, 0x02}))
+		pc.readRTP(tb, pc.remote, fuzzRTP(tb, fzRemote, 5000+n, 3000*uint32(n), []byte{0x10, 0x50, 0x02}))
 	}
 	if _, err := pc.local.Write(&rtp.Header{Version: 2, PayloadType: 97, SequenceNumber: 1, SSRC: fzLocalRTX}, []byte{0x03, 0xef, 0xaa}, nil); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	pc.readRTP(t, pc.remoteRX, fuzzRTP(t, fzRemoteRTX, 1, 3000*17, []byte{0x13, 0x9b, 0x00, 0x50}))
+	pc.readRTP(tb, pc.remoteRX, fuzzRTP(tb, fzRemoteRTX, 1, 3000*17, []byte{0x13, 0x9b, 0x00, 0x50}))
 
 	// Our SR for each stream, and feedback we send about the remote one.
 	pc.srNTP = rtpx.TimeToNTP(pc.clk.t)
@@ -156,38 +156,38 @@ func newFuzzPC(t testing.TB) *fuzzPC {
 		&rtcp.TransportLayerNack{SenderSSRC: fzLocal, MediaSSRC: fzRemote, Nacks: []rtcp.NackPair{{PacketID: 5003}}},
 		&rtcp.PictureLossIndication{SenderSSRC: fzLocal, MediaSSRC: fzRemote},
 	}, nil); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	pc.clk.t = pc.clk.t.Add(250 * time.Millisecond)
 	return pc
 }
 
-func fuzzRTP(t testing.TB, ssrc uint32, seq uint16, ts uint32, payload []byte) []byte {
-	t.Helper()
+func fuzzRTP(tb testing.TB, ssrc uint32, seq uint16, ts uint32, payload []byte) []byte {
+	tb.Helper()
 	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc}
 	_ = h.SetExtension(fzMidID, []byte("v"))
 	b, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }
 
-func (pc *fuzzPC) readRTP(t testing.TB, r interceptor.RTPReader, pkt []byte) {
-	t.Helper()
+func (pc *fuzzPC) readRTP(tb testing.TB, r interceptor.RTPReader, pkt []byte) {
+	tb.Helper()
 	pc.rtpQ.pkts = append(pc.rtpQ.pkts, pkt)
 	n, _, err := r.Read(pc.buf, nil)
 	if err != nil || n != min(len(pkt), len(pc.buf)) {
-		t.Fatalf("read %d bytes of %d: %v", n, len(pkt), err)
+		tb.Fatalf("read %d bytes of %d: %v", n, len(pkt), err)
 	}
 }
 
-func (pc *fuzzPC) readRTCP(t testing.TB, pkt []byte, attr interceptor.Attributes) {
-	t.Helper()
+func (pc *fuzzPC) readRTCP(tb testing.TB, pkt []byte, attr interceptor.Attributes) {
+	tb.Helper()
 	pc.rtcpQ.pkts = append(pc.rtcpQ.pkts, pkt)
 	n, _, err := pc.rtcpIn.Read(pc.buf, attr)
 	if err != nil || n != min(len(pkt), len(pc.buf)) {
-		t.Fatalf("read %d bytes of %d: %v", n, len(pkt), err)
+		tb.Fatalf("read %d bytes of %d: %v", n, len(pkt), err)
 	}
 }
 
@@ -250,6 +250,7 @@ func fuzzFieldsOf(t reflect.Type) []fuzzStatsField {
 		case reflect.Float64, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Int32, reflect.Int64, reflect.Map:
 			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
 			fs = append(fs, fuzzStatsField{index: sf.Index, name: name})
+		default: // strings, bools and structs: not numeric members
 		}
 	}
 	fuzzStatsFields[t] = fs
@@ -259,6 +260,7 @@ func fuzzFieldsOf(t reflect.Type) []fuzzStatsField {
 // fuzzMembers returns the present numeric members of a stats struct by JSON
 // name, as float64, and fails on any non-finite float on the way.
 func fuzzMembers(t *testing.T, s report.Stats) map[string]float64 {
+	t.Helper()
 	out := map[string]float64{}
 	v := reflect.ValueOf(s).Elem()
 	for _, sf := range fuzzFieldsOf(v.Type()) {
@@ -285,6 +287,7 @@ func fuzzMembers(t *testing.T, s report.Stats) map[string]float64 {
 					t.Fatalf("%s.%s[%v] = %v", s.StatsID(), sf.name, it.Key(), e.Float())
 				}
 			}
+		default: // fuzzFieldsOf keeps only the kinds above
 		}
 	}
 	return out
@@ -295,9 +298,9 @@ func fuzzMembers(t *testing.T, s report.Stats) map[string]float64 {
 func fuzzCheckStats(t *testing.T, prev, r report.Report) {
 	t.Helper()
 	for _, v := range r.Validate() {
-		switch {
-		case v.Rule == report.RuleRequired: // transportId, codecId, trackIdentifier come from pion
-		default:
+		// Required members missing are expected: transportId, codecId and
+		// trackIdentifier come from pion.
+		if v.Rule != report.RuleRequired {
 			t.Fatalf("violation: %v", v)
 		}
 	}
@@ -328,19 +331,24 @@ func fuzzCheckStats(t *testing.T, prev, r report.Report) {
 
 // fuzzRTCPSeeds are compound and single RTCP packets about the fuzz streams,
 // and malformed ones.
-func fuzzRTCPSeeds(t testing.TB, srNTP uint64) [][]byte {
+func fuzzRTCPSeeds(tb testing.TB, srNTP uint64) [][]byte {
+	tb.Helper()
 	lsr := rtpx.CompactNTP(srNTP)
 	mustMarshal := func(pkts ...rtcp.Packet) []byte {
 		b, err := rtcp.Marshal(pkts)
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		return b
 	}
 	remoteNTP := rtpx.TimeToNTP(fzT0.Add(time.Second))
-	sr := &rtcp.SenderReport{SSRC: fzRemote, NTPTime: remoteNTP, RTPTime: 60000, PacketCount: 20, OctetCount: 60,
-		Reports: []rtcp.ReceptionReport{{SSRC: fzLocal, FractionLost: 12, TotalLost: 1, LastSequenceNumber: 1019,
-			Jitter: 90, LastSenderReport: lsr, Delay: 0x3000}}}
+	sr := &rtcp.SenderReport{
+		SSRC: fzRemote, NTPTime: remoteNTP, RTPTime: 60000, PacketCount: 20, OctetCount: 60,
+		Reports: []rtcp.ReceptionReport{{
+			SSRC: fzLocal, FractionLost: 12, TotalLost: 1, LastSequenceNumber: 1019,
+			Jitter: 90, LastSenderReport: lsr, Delay: 0x3000,
+		}},
+	}
 	rr := &rtcp.ReceiverReport{SSRC: fzPeer, Reports: []rtcp.ReceptionReport{
 		{SSRC: fzLocal, FractionLost: 0, TotalLost: 0xffffff, LastSequenceNumber: 1019, Jitter: 4, LastSenderReport: lsr, Delay: 0x2000},
 		{SSRC: fzAudio, TotalLost: 2, LastSequenceNumber: 19, Jitter: 480, LastSenderReport: lsr, Delay: 0x1000},
@@ -358,8 +366,10 @@ func fuzzRTCPSeeds(t testing.TB, srNTP uint64) [][]byte {
 	bye := &rtcp.Goodbye{Sources: []uint32{fzRemote}, Reason: "bye"}
 	sdes := rtcp.NewCNAMESourceDescription(fzRemote, "peer-cname")
 	app := &rtcp.ApplicationDefined{SubType: 1, SSRC: fzPeer, Name: "QAPP", Data: []byte{1, 2, 3, 4}}
-	twcc := []byte{0x8f, 0xcd, 0x00, 0x05, 0x33, 0x33, 0x33, 0x33, 0x11, 0x11, 0x11, 0x11,
-		0x00, 0x99, 0x00, 0x01, 0x3d, 0xe8, 0x02, 0x17, 0x20, 0x01, 0x94, 0x01}
+	twcc := []byte{
+		0x8f, 0xcd, 0x00, 0x05, 0x33, 0x33, 0x33, 0x33, 0x11, 0x11, 0x11, 0x11,
+		0x00, 0x99, 0x00, 0x01, 0x3d, 0xe8, 0x02, 0x17, 0x20, 0x01, 0x94, 0x01,
+	}
 
 	full := mustMarshal(rr, sdes, nack, pli, remb)
 	seeds := [][]byte{
@@ -562,8 +572,10 @@ func TestRegressionZeroRTTThroughInterceptor(t *testing.T) {
 // or 2036 (NTP 0). It is now absent for such times.
 func TestRegressionRemoteTimestampFromZeroNTP(t *testing.T) {
 	pc := newFuzzPC(t)
-	pc.readRTCP(t, []byte{0x80, 0xc8, 0x00, 0x06, 0x22, 0x22, 0x22, 0x22, 0x80, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}, nil)
+	pc.readRTCP(t, []byte{
+		0x80, 0xc8, 0x00, 0x06, 0x22, 0x22, 0x22, 0x22, 0x80, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+	}, nil)
 	ro := pc.i.inbound[fzRemote].col.Snapshot(pc.clk.t).Remote
 	if ro == nil {
 		t.Fatal("SR not accounted")

@@ -17,25 +17,25 @@ type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) Now() time.Time { return c.t }
 
-func newTestInterceptor(t testing.TB) (*Interceptor, *fakeClock) {
-	t.Helper()
+func newTestInterceptor(tb testing.TB) (*Interceptor, *fakeClock) {
+	tb.Helper()
 	clk := &fakeClock{t: time.Unix(1700000000, 0)}
 	f, err := NewFactory(WithClock(clk))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	i, err := f.NewInterceptor("pc-1")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return i.(*Interceptor), clk
 }
 
-func marshalRTP(t testing.TB, h rtp.Header, payload []byte) []byte {
-	t.Helper()
+func marshalRTP(tb testing.TB, h rtp.Header, payload []byte) []byte {
+	tb.Helper()
 	b, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b
 }
@@ -170,8 +170,10 @@ func TestGetStatsRejectsNil(t *testing.T) {
 func BenchmarkInboundRTP(b *testing.B) {
 	i, _ := newTestInterceptor(b)
 	i.clock = systemClock{}
-	info := &interceptor.StreamInfo{SSRC: 1, MimeType: "video/VP8", ClockRate: 90000,
-		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: midURI, ID: 3}}}
+	info := &interceptor.StreamInfo{
+		SSRC: 1, MimeType: "video/VP8", ClockRate: 90000,
+		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: midURI, ID: 3}},
+	}
 	h := rtp.Header{Version: 2, PayloadType: 96, SSRC: 1}
 	_ = h.SetExtension(3, []byte("0"))
 	pkt := marshalRTP(b, h, make([]byte, 1100))
@@ -192,8 +194,10 @@ func BenchmarkInboundRTP(b *testing.B) {
 func BenchmarkOutboundRTP(b *testing.B) {
 	i, _ := newTestInterceptor(b)
 	i.clock = systemClock{}
-	info := &interceptor.StreamInfo{SSRC: 1, MimeType: "video/VP8", ClockRate: 90000,
-		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: midURI, ID: 3}}}
+	info := &interceptor.StreamInfo{
+		SSRC: 1, MimeType: "video/VP8", ClockRate: 90000,
+		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: midURI, ID: 3}},
+	}
 	w := i.BindLocalStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) {
 		return 0, nil
 	}))

@@ -23,7 +23,7 @@ type sentMarks struct {
 }
 
 func dscpKind(kind string) dscp.Kind {
-	if kind == "video" {
+	if kind == kindVideo {
 		return dscp.KindVideo
 	}
 	return dscp.KindAudio

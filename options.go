@@ -37,6 +37,7 @@ const MaxStreamsLimit = 1 << 16
 // (time.Now does): intervals such as RTT and jitter arrival times are taken
 // from it, wall-clock members from its wall part. Tests inject fakes.
 type Clock interface {
+	// Now returns the current time, with its monotonic reading.
 	Now() time.Time
 }
 

@@ -130,7 +130,7 @@ func (c *pionConverter) convert(r report.Report) {
 func (c *pionConverter) dataChannel(v webrtc.DataChannelStats) *report.DataChannelStats {
 	d := &report.DataChannelStats{
 		Base:             c.base(report.TypeDataChannel, v.ID),
-		State:            string(v.State.String()),
+		State:            v.State.String(),
 		MessagesSent:     new(v.MessagesSent),
 		BytesSent:        new(v.BytesSent),
 		MessagesReceived: new(v.MessagesReceived),
@@ -240,6 +240,7 @@ func (c *pionConverter) transport(r report.Report, v webrtc.TransportStats, pair
 		switch role := ice.Role(); role {
 		case webrtc.ICERoleControlling, webrtc.ICERoleControlled:
 			t.ICERole = new(role.String())
+		default: // unknown before ICE starts: the member stays absent
 		}
 		if st := ice.State(); st != webrtc.ICETransportStateUnknown {
 			t.ICEState = new(st.String())

@@ -128,6 +128,7 @@ func (i *Interceptor) onReportBlocksLocked(now time.Time, blocks []rtcp.Receptio
 			i.log.Debugf("ssrc %d: implausible round-trip sample rejected", rr.SSRC)
 		case collectors.RTTUnmatched:
 			i.log.Debugf("ssrc %d: report block echoes an SR we did not see; is rtcstats registered first?", rr.SSRC)
+		case collectors.RTTNone, collectors.RTTMeasured: // nothing to log
 		}
 	}
 	return ignored

@@ -20,7 +20,7 @@ const maxPacketMillis = 120
 // audioEnergy[l] is (10^(-l/20))^2, the squared linear level of RFC 6464
 // level l (-dBov), with 127 taken as silence: the provisional stats text
 // converts RFC 6465's 127 to 0 and RFC 6464 shares its scale. Read-only.
-var audioEnergy = func() (t [128]float64) {
+var audioEnergy = func() (t [128]float64) { //nolint:gochecknoglobals // read-only table, computed once: the per-packet path indexes it instead of calling math.Pow
 	for l := range 127 {
 		t[l] = math.Pow(10, -float64(l)/10)
 	}

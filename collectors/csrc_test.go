@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-
 	"github.com/rtcstats/rtcstats/internal/rtpx"
 	"github.com/rtcstats/rtcstats/report"
 )
@@ -14,28 +13,28 @@ const csrcLevelsID = 2 // extmap id of the RFC 6465 extension in these tests
 
 // mixedPacket writes, with pion/rtp, a packet whose CSRC list is csrcs and,
 // if levels is not nil, an RFC 6465 element carrying them.
-func mixedPacket(t testing.TB, seq uint16, csrcs []uint32, levels []byte) ([]byte, rtpx.Header) {
-	t.Helper()
+func mixedPacket(tb testing.TB, seq uint16, csrcs []uint32, levels []byte) ([]byte, rtpx.Header) {
+	tb.Helper()
 	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, SSRC: 0xabcdef, CSRC: csrcs}, Payload: []byte{0x08, 1}}
 	if levels != nil {
 		if err := p.SetExtension(csrcLevelsID, levels); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	pkt, err := p.Marshal()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var h rtpx.Header
 	if err := rtpx.ParseHeader(pkt, &h); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return pkt, h
 }
 
-func feedCSRC(t testing.TB, tab *CSRCTable, now time.Time, seq uint16, csrcs []uint32, levels []byte) {
-	t.Helper()
-	pkt, h := mixedPacket(t, seq, csrcs, levels)
+func feedCSRC(tb testing.TB, tab *CSRCTable, now time.Time, seq uint16, csrcs []uint32, levels []byte) {
+	tb.Helper()
+	pkt, h := mixedPacket(tb, seq, csrcs, levels)
 	tab.OnPacket(now, pkt, &h, h.Extension(pkt, csrcLevelsID))
 }
 
@@ -50,7 +49,6 @@ func feedCSRC(t testing.TB, tab *CSRCTable, now time.Time, seq uint16, csrcs []u
 // extension: audioLevel absent. C contributed to 1 at t0+20ms, no level.
 func TestCSRCTable(t *testing.T) {
 	const a, b, c = 0x0a0a0a0a, 0x0b0b0b0b, 0x0c0c0c0c
-	t0 := time.Unix(1_700_000_000, 0)
 	tab := NewCSRCTable(CSRCConfig{InboundID: "IT1"})
 	feedCSRC(t, tab, t0, 1, []uint32{a, b}, []byte{0, 20})
 	feedCSRC(t, tab, t0.Add(20*time.Millisecond), 2, []uint32{b, c}, nil)

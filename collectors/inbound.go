@@ -124,6 +124,7 @@ func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, pkt []byte) 
 		s.burst.Receive(now, h.Sequence)
 	case seqDuplicate:
 		s.packetsDuplicated++
+	case seqStray: // received, but far from the sequence: no jitter, no burst
 	}
 	if s.level != nil && pkt != nil && (res == seqInOrder || res == seqRestart || res == seqLate) {
 		s.addLevelLocked(h, pkt, res == seqLate)
@@ -200,6 +201,7 @@ func (s *Inbound) OnRTXMediaPacket(now time.Time, h *rtpx.Header, osn uint16, or
 		s.packetsDuplicated++
 	case seqLate:
 		s.burst.Receive(now, osn) // a repair: not lost after all
+	case seqInOrder, seqStray, seqRestart: // ahead of the original stream: receive recorded it
 	}
 	s.mu.Unlock()
 }

@@ -25,7 +25,7 @@ func jitterCase(t *testing.T, firstTS uint32) {
 	t.Helper()
 	s := NewInbound(InboundConfig{ID: "IT1", RemoteID: "RO1", SSRC: 1, Kind: "video", ClockRate: 90000})
 	wantTicks := []float64{0, 56.25, 108.984375, 102.1728515625}
-	for i := range 5 {
+	for i := range len(wantTicks) + 1 {
 		arrival := t0.Add(time.Duration(i) * 20 * time.Millisecond)
 		if i == 2 {
 			arrival = arrival.Add(10 * time.Millisecond)

@@ -74,10 +74,11 @@ type invChecker struct {
 }
 
 func newInvChecker(t *testing.T) *invChecker {
+	t.Helper()
 	return &invChecker{t: t, known: map[string]int{}, first: map[string]string{}}
 }
 
-func (c *invChecker) fail(bug, format string, args ...any) {
+func (c *invChecker) failf(bug, format string, args ...any) {
 	c.t.Helper()
 	msg := c.where + ": " + fmt.Sprintf(format, args...)
 	if _, ok := invKnownBug[bug]; ok {
@@ -185,6 +186,7 @@ func invFieldValue(v reflect.Value, f invField) (float64, bool) {
 		return float64(x.Uint()), true
 	case reflect.Int32, reflect.Int64:
 		return float64(x.Int()), true
+	default: // not a numeric member
 	}
 	return 0, false
 }
@@ -203,13 +205,13 @@ func (c *invChecker) finite(s report.Stats) {
 			x = x.Elem()
 		}
 		if y := x.Float(); math.IsNaN(y) || math.IsInf(y, 0) {
-			c.fail("", "%s %s = %v", s.StatsType(), f.name, y)
+			c.failf("", "%s %s = %v", s.StatsType(), f.name, y)
 		}
 	}
 	for _, f := range ti.records {
 		for it := v.FieldByIndex(f.index).MapRange(); it.Next(); {
 			if y := it.Value().Float(); math.IsNaN(y) || math.IsInf(y, 0) {
-				c.fail("", "%s %s[%v] = %v", s.StatsType(), f.name, it.Key(), y)
+				c.failf("", "%s %s[%v] = %v", s.StatsType(), f.name, it.Key(), y)
 			}
 		}
 	}
@@ -217,15 +219,21 @@ func (c *invChecker) finite(s report.Stats) {
 
 // invNonDecreasing lists the cumulative members of each type.
 var invNonDecreasing = map[report.Type][]string{
-	report.TypeInboundRTP: {"packetsReceived", "bytesReceived", "headerBytesReceived", "packetsDuplicated",
+	report.TypeInboundRTP: {
+		"packetsReceived", "bytesReceived", "headerBytesReceived", "packetsDuplicated",
 		"nackCount", "firCount", "pliCount", "retransmittedPacketsReceived", "retransmittedBytesReceived",
-		"lastPacketReceivedTimestamp", "timestamp"},
+		"lastPacketReceivedTimestamp", "timestamp",
+	},
 	report.TypeRemoteOutboundRTP: {"packetsSent", "bytesSent", "reportsSent", "timestamp"},
-	report.TypeOutboundRTP: {"packetsSent", "bytesSent", "headerBytesSent", "retransmittedPacketsSent",
+	report.TypeOutboundRTP: {
+		"packetsSent", "bytesSent", "headerBytesSent", "retransmittedPacketsSent",
 		"retransmittedBytesSent", "fecPacketsSent", "nackCount", "firCount", "pliCount",
-		"lastPacketSentTimestamp", "timestamp"},
-	report.TypeRemoteInboundRTP: {"reportsReceived", "roundTripTimeMeasurements", "totalRoundTripTime",
-		"packetsReceived", "timestamp"},
+		"lastPacketSentTimestamp", "timestamp",
+	},
+	report.TypeRemoteInboundRTP: {
+		"reportsReceived", "roundTripTimeMeasurements", "totalRoundTripTime",
+		"packetsReceived", "timestamp",
+	},
 }
 
 // common checks one object against its previous snapshot (nil at first):
@@ -236,17 +244,17 @@ func (c *invChecker) common(prev, cur report.Stats) {
 	}
 	c.finite(cur)
 	if j, ok := invValue(cur, "jitter"); ok && j < 0 {
-		c.fail("", "%s jitter %v", cur.StatsType(), j)
+		c.failf("", "%s jitter %v", cur.StatsType(), j)
 	}
 	if f, ok := invValue(cur, "fractionLost"); ok && (f < 0 || f > 1) {
-		c.fail("", "fractionLost %v", f)
+		c.failf("", "fractionLost %v", f)
 	}
 	if rtt, ok := invValue(cur, "roundTripTime"); ok {
 		switch {
 		case rtt < 0 || rtt > MaxPlausibleRTT.Seconds():
-			c.fail("", "roundTripTime %v", rtt)
+			c.failf("", "roundTripTime %v", rtt)
 		case rtt == 0: // TestInvariantRegressionZeroRTT (fixed)
-			c.fail("", "roundTripTime 0")
+			c.failf("", "roundTripTime 0")
 		}
 	}
 	if prev == nil || reflect.ValueOf(prev).IsNil() {
@@ -263,7 +271,7 @@ func (c *invChecker) common(prev, cur report.Stats) {
 				continue
 			}
 			// remote-inbound packetsReceived: TestInvariantRegressionStaleBlock (fixed)
-			c.fail("", "%s %s went from %v to %v (present %v)", cur.StatsType(), f.name, before, after, ok)
+			c.failf("", "%s %s went from %v to %v (present %v)", cur.StatsType(), f.name, before, after, ok)
 		}
 	}
 }
@@ -365,11 +373,13 @@ type invInPacket struct {
 }
 
 // runInbound drives one Inbound with one random sequence.
-func runInbound(t *testing.T, c *invChecker, seed uint64) {
+func runInbound(c *invChecker, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xc0ffee))
 	clockRates := []uint32{0, 8000, 48000, 90000, 1 << 31}
-	cfg := InboundConfig{ID: "IT", RemoteID: "RO", SSRC: 1, Kind: []string{"audio", "video"}[rng.IntN(2)],
-		ClockRate: clockRates[rng.IntN(len(clockRates))]}
+	cfg := InboundConfig{
+		ID: "IT", RemoteID: "RO", SSRC: 1, Kind: []string{"audio", "video"}[rng.IntN(2)],
+		ClockRate: clockRates[rng.IntN(len(clockRates))],
+	}
 	s := NewInbound(cfg)
 	rtxLinked := rng.IntN(2) == 0
 	if rtxLinked {
@@ -450,8 +460,10 @@ func runInbound(t *testing.T, c *invChecker, seed uint64) {
 			}
 			k.step(15 * time.Millisecond)
 			payload := rng.IntN(1200)
-			h := &rtpx.Header{PayloadType: 96, Sequence: uint16(f.p.e), Timestamp: uint32(f.p.ts), SSRC: 1,
-				HeaderLen: 12 + 4*rng.IntN(6), PaddingLen: rng.IntN(3) * 4}
+			h := &rtpx.Header{
+				PayloadType: 96, Sequence: uint16(f.p.e), Timestamp: uint32(f.p.ts), SSRC: 1,
+				HeaderLen: 12 + 4*rng.IntN(6), PaddingLen: rng.IntN(3) * 4,
+			}
 			if f.p.rtx {
 				h.SSRC, h.PayloadLen = 2, payload+2
 				s.OnRTXPacket(k.now, h, uint16(f.p.e))
@@ -531,39 +543,39 @@ func (c *invChecker) inbound(s *Inbound, now time.Time, m *invInModel, cfg Inbou
 	c.common(prev.Inbound, in)
 	c.common(prev.Remote, snap.Remote)
 	if *in.PacketsReceived != m.packets || *in.BytesReceived != m.bytes || *in.HeaderBytesReceived != m.header {
-		c.fail("", "received %d/%d/%d, model %d/%d/%d", *in.PacketsReceived, *in.BytesReceived,
+		c.failf("", "received %d/%d/%d, model %d/%d/%d", *in.PacketsReceived, *in.BytesReceived,
 			*in.HeaderBytesReceived, m.packets, m.bytes, m.header)
 	}
 	if m.packets > 0 {
 		// RFC 3550 A.3: received + lost = extended highest - base + 1.
 		if got, want := int64(*in.PacketsReceived)+*in.PacketsLost, m.hi-m.lo+1; got != want {
-			c.fail("", "packetsReceived %d + packetsLost %d = %d, expected %d (true numbers %d..%d)",
+			c.failf("", "packetsReceived %d + packetsLost %d = %d, expected %d (true numbers %d..%d)",
 				*in.PacketsReceived, *in.PacketsLost, got, want, m.lo, m.hi)
 		}
 	}
 	if *in.PacketsDuplicated != m.dups {
-		c.fail("", "packetsDuplicated %d, model %d", *in.PacketsDuplicated, m.dups)
+		c.failf("", "packetsDuplicated %d, model %d", *in.PacketsDuplicated, m.dups)
 	}
 	if *in.NACKCount != m.nack || (in.PLICount != nil && *in.PLICount != m.pli) || (in.FIRCount != nil && *in.FIRCount != m.fir) {
-		c.fail("", "feedback counts")
+		c.failf("", "feedback counts")
 	}
 	if wantJitter := cfg.ClockRate > 0 && m.inOrder >= 2; (in.Jitter != nil) != wantJitter {
-		c.fail("", "jitter present %v after %d in-order packets at %d Hz", in.Jitter != nil, m.inOrder, cfg.ClockRate)
+		c.failf("", "jitter present %v after %d in-order packets at %d Hz", in.Jitter != nil, m.inOrder, cfg.ClockRate)
 	}
 	if rtx {
 		if in.RetransmittedPacketsReceived == nil || *in.RetransmittedPacketsReceived != m.rtxPackets ||
 			*in.RetransmittedBytesReceived != m.rtxBytes {
-			c.fail("", "retransmissions %v, model %d", in.RetransmittedPacketsReceived, m.rtxPackets)
+			c.failf("", "retransmissions %v, model %d", in.RetransmittedPacketsReceived, m.rtxPackets)
 		}
 	}
 	if m.packets > 0 && (in.LastPacketReceivedTimestamp == nil || *in.LastPacketReceivedTimestamp != rtpx.UnixMillis(m.lastPacket)) {
-		c.fail("", "lastPacketReceivedTimestamp %v", in.LastPacketReceivedTimestamp)
+		c.failf("", "lastPacketReceivedTimestamp %v", in.LastPacketReceivedTimestamp)
 	}
 	if r := snap.Remote; (r != nil) != m.srAccepted {
-		c.fail("", "remote-outbound present %v, SR accepted %v", r != nil, m.srAccepted)
+		c.failf("", "remote-outbound present %v, SR accepted %v", r != nil, m.srAccepted)
 	} else if r != nil {
 		if *r.PacketsSent != m.srPackets || *r.ReportsSent != m.srReports || *in.RemoteID != r.ID || *r.LocalID != in.ID {
-			c.fail("", "remote-outbound %d packets %d reports, model %d %d", *r.PacketsSent, *r.ReportsSent, m.srPackets, m.srReports)
+			c.failf("", "remote-outbound %d packets %d reports, model %d %d", *r.PacketsSent, *r.ReportsSent, m.srPackets, m.srReports)
 		}
 	}
 	return snap
@@ -588,11 +600,13 @@ type invRRBlock struct {
 
 // runOutbound drives one Outbound with one random sequence and a simulated
 // receiver answering with report blocks.
-func runOutbound(t *testing.T, c *invChecker, seed uint64) {
+func runOutbound(c *invChecker, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xbeef))
 	clockRates := []uint32{0, 8000, 48000, 90000}
-	cfg := OutboundConfig{ID: "OT", RemoteID: "RI", SSRC: 10, Kind: []string{"audio", "video"}[rng.IntN(2)],
-		ClockRate: clockRates[rng.IntN(len(clockRates))]}
+	cfg := OutboundConfig{
+		ID: "OT", RemoteID: "RI", SSRC: 10, Kind: []string{"audio", "video"}[rng.IntN(2)],
+		ClockRate: clockRates[rng.IntN(len(clockRates))],
+	}
 	if rng.IntN(2) == 0 {
 		cfg.RTXSSRC = 11
 	}
@@ -657,7 +671,7 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 			// its extended highest sequence number, read in our numbering
 			// from its low 16 bits, is lower (RTCP reordered on the way).
 			maxSent := next - 1
-			ext := maxSent - int64(uint16(uint16(maxSent)-uint16(b.rr.ExtHighest)))
+			ext := maxSent - int64(uint16(maxSent)-uint16(b.rr.ExtHighest))
 			if lastDelivered == nil || ext >= lastExt {
 				lastDelivered, lastExt = &b, ext
 				c.peerLied = c.peerLied || b.netRTT < 0
@@ -667,13 +681,13 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 				snap := s.Snapshot(k.now)
 				rtt := time.Duration(*snap.Remote.RoundTripTime * float64(time.Second))
 				if b.srSent.IsZero() || rtt < b.netRTT-time.Microsecond || rtt > b.netRTT+16*time.Microsecond {
-					c.fail("", "roundTripTime %v for a path of %v (echoing the SR of %v)", rtt, b.netRTT, b.srSent)
+					c.failf("", "roundTripTime %v for a path of %v (echoing the SR of %v)", rtt, b.netRTT, b.srSent)
 				}
 			} else if !b.srSent.IsZero() && b.netRTT > 0 && b.netRTT <= MaxPlausibleRTT-time.Second {
 				// Only an SR that fell out of the history may go unmatched.
 				i := slices.IndexFunc(ours, func(at time.Time) bool { return at.Equal(b.srSent) })
 				if res != RTTUnmatched || len(ours)-i <= srHistoryLen {
-					c.fail("", "block echoing our SR %d of %d (path %v) gave %v", i, len(ours), b.netRTT, res)
+					c.failf("", "block echoing our SR %d of %d (path %v) gave %v", i, len(ours), b.netRTT, res)
 				}
 			}
 			prev = c.outbound(s, k.now, cfg, prev, delivered, rtts, lastDelivered)
@@ -701,14 +715,14 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 			rtxBytes += uint64(payload)
 		case r < 0.08:
 			if s.OnPacket(k.now, 12, uint16(step), 98, hdr, payload, pad, nil) != (cfg.FECSSRC != 0) {
-				c.fail("", "FEC packet accepted %v", cfg.FECSSRC != 0)
+				c.failf("", "FEC packet accepted %v", cfg.FECSSRC != 0)
 			}
 			if cfg.FECSSRC != 0 {
 				fec++
 			}
 		case r < 0.09:
 			if s.OnPacket(k.now, 99, 1, 96, hdr, payload, pad, nil) {
-				c.fail("", "foreign SSRC accepted")
+				c.failf("", "foreign SSRC accepted")
 			}
 		default:
 			if rng.Float64() < 0.003 {
@@ -761,17 +775,19 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 			cycles := rFirst &^ 0xffff
 			expected := rMax - rFirst + 1
 			lost := max(min(expected-int64(rReceived), 0x7fffff), -0x800000)
-			b.rr = ReceptionReport{FractionLost: uint8(rng.IntN(256)), TotalLost: uint32(lost) & 0xffffff,
-				ExtHighest: uint32(rMax - cycles), Jitter: rng.Uint32N(100000)}
+			b.rr = ReceptionReport{
+				FractionLost: uint8(rng.IntN(256)), TotalLost: uint32(lost) & 0xffffff,
+				ExtHighest: uint32(rMax - cycles), Jitter: rng.Uint32N(100000),
+			}
 			// The newest SR it has by then.
-			for i := len(srs) - 1; i >= 0; i-- {
-				if !srs[i].arrives.After(at) {
-					hold := at.Sub(srs[i].arrives)
-					b.rr.LSR = rtpx.CompactNTP(srs[i].ntp)
+			for _, sr := range slices.Backward(srs) {
+				if !sr.arrives.After(at) {
+					hold := at.Sub(sr.arrives)
+					b.rr.LSR = rtpx.CompactNTP(sr.ntp)
 					b.rr.DLSR = uint32(hold * 65536 / time.Second)
 					back := owd()
-					b.srSent = srs[i].sentAt
-					b.netRTT = srs[i].arrives.Sub(srs[i].sentAt) + back
+					b.srSent = sr.sentAt
+					b.netRTT = sr.arrives.Sub(sr.sentAt) + back
 					b.arrives = at.Add(back)
 					if b.rr.DLSR == 0 { // RFC 3550: DLSR 0 means no SR; nothing to measure
 						b.srSent = time.Time{}
@@ -783,8 +799,10 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 				b.arrives = at.Add(owd())
 			}
 			if rng.IntN(30) == 0 { // garbage block
-				b.rr = ReceptionReport{FractionLost: uint8(rng.Uint32()), TotalLost: rng.Uint32(), ExtHighest: rng.Uint32(),
-					Jitter: rng.Uint32(), LSR: rng.Uint32(), DLSR: rng.Uint32()}
+				b.rr = ReceptionReport{
+					FractionLost: uint8(rng.Uint32()), TotalLost: rng.Uint32(), ExtHighest: rng.Uint32(),
+					Jitter: rng.Uint32(), LSR: rng.Uint32(), DLSR: rng.Uint32(),
+				}
 				b.srSent, b.ownBase, b.received = time.Time{}, false, 0
 				b.netRTT = -1
 			}
@@ -795,14 +813,14 @@ func runOutbound(t *testing.T, c *invChecker, seed uint64) {
 		o := prev.Outbound
 		if *o.PacketsSent != packets || *o.BytesSent != bytes || *o.HeaderBytesSent != header ||
 			*o.RetransmittedPacketsSent != rtxPackets || *o.RetransmittedBytesSent != rtxBytes {
-			c.fail("", "sent %d/%d/%d rtx %d/%d, model %d/%d/%d rtx %d/%d", *o.PacketsSent, *o.BytesSent, *o.HeaderBytesSent,
+			c.failf("", "sent %d/%d/%d rtx %d/%d, model %d/%d/%d rtx %d/%d", *o.PacketsSent, *o.BytesSent, *o.HeaderBytesSent,
 				*o.RetransmittedPacketsSent, *o.RetransmittedBytesSent, packets, bytes, header, rtxPackets, rtxBytes)
 		}
 		if *o.NACKCount != nack || (o.PLICount != nil && (*o.PLICount != pli || *o.FIRCount != fir)) {
-			c.fail("", "feedback counts")
+			c.failf("", "feedback counts")
 		}
 		if (o.FECPacketsSent != nil) != (cfg.FECSSRC != 0) || (o.FECPacketsSent != nil && uint64(*o.FECPacketsSent) != fec) {
-			c.fail("", "fecPacketsSent %v, model %d", o.FECPacketsSent, fec)
+			c.failf("", "fecPacketsSent %v, model %d", o.FECPacketsSent, fec)
 		}
 	}
 }
@@ -815,35 +833,35 @@ func (c *invChecker) outbound(s *Outbound, now time.Time, cfg OutboundConfig, pr
 	c.common(prev.Remote, snap.Remote)
 	r := snap.Remote
 	if (r != nil) != (delivered > 0) {
-		c.fail("", "remote-inbound present %v after %d blocks", r != nil, delivered)
+		c.failf("", "remote-inbound present %v after %d blocks", r != nil, delivered)
 		return snap
 	}
 	if r == nil {
 		return snap
 	}
 	if *r.ReportsReceived != delivered || *r.RoundTripTimeMeasurements != rtts || (r.RoundTripTime != nil) != (rtts > 0) {
-		c.fail("", "reportsReceived %d rtts %d, model %d %d", *r.ReportsReceived, *r.RoundTripTimeMeasurements, delivered, rtts)
+		c.failf("", "reportsReceived %d rtts %d, model %d %d", *r.ReportsReceived, *r.RoundTripTimeMeasurements, delivered, rtts)
 	}
 	if *snap.Outbound.RemoteID != r.ID || *r.LocalID != snap.Outbound.ID {
-		c.fail("", "ids do not pair")
+		c.failf("", "ids do not pair")
 	}
 	if want := int64(rtpx.SignExtend24(last.rr.TotalLost)); *r.PacketsLost != want {
-		c.fail("", "packetsLost %d, block says %d", *r.PacketsLost, want)
+		c.failf("", "packetsLost %d, block says %d", *r.PacketsLost, want)
 	}
 	if cfg.ClockRate > 0 && *r.Jitter != float64(last.rr.Jitter)/float64(cfg.ClockRate) {
-		c.fail("", "jitter %v", *r.Jitter)
+		c.failf("", "jitter %v", *r.Jitter)
 	}
 	// The receiver's own count, exact when its numbering starts at our
 	// first packet; otherwise the block cannot say what its base was.
 	switch {
 	case last.netRTT < 0: // garbage
 	case r.PacketsReceived == nil:
-		c.fail("", "packetsReceived absent, receiver has %d", last.received)
+		c.failf("", "packetsReceived absent, receiver has %d", last.received)
 	case *r.PacketsReceived == last.received:
 	case last.ownBase:
-		c.fail("", "packetsReceived %d, receiver has %d", *r.PacketsReceived, last.received)
+		c.failf("", "packetsReceived %d, receiver has %d", *r.PacketsReceived, last.received)
 	default:
-		c.fail("remote-received-base", "packetsReceived %d, receiver has %d (its first packet was not our first)",
+		c.failf("remote-received-base", "packetsReceived %d, receiver has %d (its first packet was not our first)",
 			*r.PacketsReceived, last.received)
 	}
 	return snap
@@ -854,7 +872,7 @@ func (c *invChecker) outbound(s *Outbound, now time.Time, cfg OutboundConfig, pr
 // bursts of duplicates, retransmissions of any number, timestamps anywhere.
 // Only the model-free invariants are checked, plus the packet count and
 // RFC 3550 A.3's expected count being positive once a packet arrived.
-func runInboundArbitrary(t *testing.T, c *invChecker, seed uint64) {
+func runInboundArbitrary(c *invChecker, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0xa5b1))
 	cfg := InboundConfig{ID: "IT", RemoteID: "RO", SSRC: 1, Kind: "video", ClockRate: []uint32{0, 90000, 1}[rng.IntN(3)]}
 	s := NewInbound(cfg)
@@ -899,10 +917,10 @@ func runInboundArbitrary(t *testing.T, c *invChecker, seed uint64) {
 		c.common(prev.Remote, snap.Remote)
 		in := snap.Inbound
 		if *in.PacketsReceived != packets || *in.PacketsDuplicated < dups || *in.PacketsDuplicated > packets {
-			c.fail("", "received %d duplicated %d after %d packets", *in.PacketsReceived, *in.PacketsDuplicated, packets)
+			c.failf("", "received %d duplicated %d after %d packets", *in.PacketsReceived, *in.PacketsDuplicated, packets)
 		}
 		if int64(*in.PacketsReceived)+*in.PacketsLost < 1 {
-			c.fail("", "expected count %d + %d < 1", *in.PacketsReceived, *in.PacketsLost)
+			c.failf("", "expected count %d + %d < 1", *in.PacketsReceived, *in.PacketsLost)
 		}
 		dups = *in.PacketsDuplicated
 		prev = snap
@@ -912,7 +930,7 @@ func runInboundArbitrary(t *testing.T, c *invChecker, seed uint64) {
 func TestInvariantsInboundArbitrary(t *testing.T) {
 	c := newInvChecker(t)
 	for seed := range uint64(invSequences / 4 / invScale) {
-		runInboundArbitrary(t, c, seed)
+		runInboundArbitrary(c, seed)
 	}
 	c.report()
 }
@@ -920,7 +938,7 @@ func TestInvariantsInboundArbitrary(t *testing.T) {
 func TestInvariantsInbound(t *testing.T) {
 	c := newInvChecker(t)
 	for seed := range uint64(invSequences / invScale) {
-		runInbound(t, c, seed)
+		runInbound(c, seed)
 	}
 	c.report()
 }
@@ -928,7 +946,7 @@ func TestInvariantsInbound(t *testing.T) {
 func TestInvariantsOutbound(t *testing.T) {
 	c := newInvChecker(t)
 	for seed := range uint64(invSequences / invScale) {
-		runOutbound(t, c, seed)
+		runOutbound(c, seed)
 	}
 	c.report()
 }

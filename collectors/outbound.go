@@ -245,7 +245,7 @@ func (s *Outbound) OnReceptionReport(now time.Time, rr ReceptionReport) RTTResul
 	// are trusted, against the highest sequence number we sent.
 	var ext int64
 	if s.started {
-		ext = s.maxSeq - int64(uint16(uint16(s.maxSeq)-uint16(rr.ExtHighest)))
+		ext = s.maxSeq - int64(uint16(s.maxSeq)-uint16(rr.ExtHighest))
 		if r.hasExt && ext < r.ext {
 			// A block older than the last one (RTCP reordered on the way):
 			// its counters would move time backwards. Its RTT sample is

@@ -71,13 +71,13 @@ func (s *seqTracker) receive(seq uint16, mayRestart bool) seqResult {
 		return seqInOrder
 	case udelta == 0 || udelta > seqMod-maxMisorder,
 		!mayRestart && udelta > seqMod-dupWindow:
-		return s.behind(s.max - int64(uint16(-udelta)))
+		return s.behind(s.max - int64(-udelta))
 	}
 	// A very large jump.
 	if mayRestart && s.hasBad && seq == s.badSeq {
 		s.restarts++
 		s.expectedPrior += s.max - s.base + 1
-		s.start(s.max + seqMod + int64(uint16(seq-uint16(s.max)))) // any value ahead of the old epoch
+		s.start(s.max + seqMod + int64(seq-uint16(s.max))) // any value ahead of the old epoch
 		s.hasBad = false
 		return seqRestart
 	}

@@ -63,6 +63,7 @@ const (
 )
 
 func newSoak(t *testing.T) *soak {
+	t.Helper()
 	return &soak{
 		t:   t,
 		rng: rand.New(rand.NewPCG(1, 2)),
@@ -114,8 +115,10 @@ func (s *soak) run(d time.Duration) {
 func (s *soak) deliver(idx int64, at time.Time) {
 	pl := s.payload(idx)
 	ts := s.ts0 + uint32(idx*soakTicks) // wraps: the collectors' problem
-	s.in.OnPacket(at, &rtpx.Header{Sequence: uint16(int64(s.seq0) + idx), Timestamp: ts, SSRC: 7, PayloadType: 111,
-		HeaderLen: 12, PayloadLen: pl}, nil)
+	s.in.OnPacket(at, &rtpx.Header{
+		Sequence: uint16(int64(s.seq0) + idx), Timestamp: ts, SSRC: 7, PayloadType: 111,
+		HeaderLen: 12, PayloadLen: pl,
+	}, nil)
 	s.received++
 	s.recvBytes += uint64(pl)
 	s.recvHeader += 12

@@ -124,8 +124,8 @@ func TestRRTRAnswers(t *testing.T) {
 	// A newer RRTR from the same receiver replaces the old one.
 	ntp2 := ntp + 1<<32
 	a.OnRRTR(t0.Add(time.Second), 7, ntp2)
-	if got := a.AppendDLRR(nil, t0.Add(time.Second)); len(got) != 1 || got[0].LastRR != uint32(ntp2>>16) || got[0].DLRR != 0 {
-		t.Fatalf("after a newer RRTR: %v", got)
+	if answers := a.AppendDLRR(nil, t0.Add(time.Second)); len(answers) != 1 || answers[0].LastRR != uint32(ntp2>>16) || answers[0].DLRR != 0 {
+		t.Fatalf("after a newer RRTR: %v", answers)
 	}
 	// The table holds four receivers; a fifth waits until one goes quiet.
 	for r := uint32(8); r <= 10; r++ {
@@ -136,8 +136,8 @@ func TestRRTRAnswers(t *testing.T) {
 	if a.OnRRTR(t0.Add(time.Second), 11, ntp2) {
 		t.Fatal("a fifth receiver taken")
 	}
-	if got := a.AppendDLRR(nil, t0.Add(time.Second)); len(got) != maxRRTRReporters {
-		t.Fatalf("%d answers, want %d", len(got), maxRRTRReporters)
+	if answers := a.AppendDLRR(nil, t0.Add(time.Second)); len(answers) != maxRRTRReporters {
+		t.Fatalf("%d answers, want %d", len(answers), maxRRTRReporters)
 	}
 	if !a.OnRRTR(t0.Add(40*time.Second), 12, ntp2) { // the others are 39 s old: gone
 		t.Fatal("no room after the others went quiet")

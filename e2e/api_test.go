@@ -23,7 +23,7 @@ func TestGetStatsMisuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pair.Close()
+	defer func() { _ = pair.Close() }()
 
 	other, err := rtcstats.NewFactory()
 	if err != nil {

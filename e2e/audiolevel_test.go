@@ -36,7 +36,9 @@ type stamped struct {
 	csrcLevels [2]uint8
 }
 
-func stampLevel(seq uint16) (level uint8, voice bool) { return uint8((uint32(seq) * 7) % 128), seq%2 == 0 }
+func stampLevel(seq uint16) (level uint8, voice bool) {
+	return uint8((uint32(seq) * 7) % 128), seq%2 == 0
+}
 
 func (m *mixerStamp) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
 	var levelID, csrcID uint8
@@ -103,7 +105,8 @@ func TestAudioLevelsMediaSourceAndCSRCs(t *testing.T) {
 			return nil
 		},
 	}
-	pair, off, ans, offSent, _ := call(t, cfg, 3*time.Second)
+	pair, off, ans, sent := call(t, cfg, 3*time.Second)
+	offSent := sent[0]
 	stamp.mu.Lock()
 	written := append([]stamped(nil), stamp.written...)
 	stamp.mu.Unlock()

@@ -17,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/report"
+	"golang.org/x/sys/unix"
 )
 
 // TestWallClockStep steps the system's wall clock (CLOCK_REALTIME) during a
@@ -207,6 +206,7 @@ func clockNow(clock int32) (unix.Timespec, error) {
 // newWallClock records the true time and starts the watchdog. Its restore
 // runs in t.Cleanup.
 func newWallClock(t *testing.T) (*wallClock, error) {
+	t.Helper()
 	c := &wallClock{t: t}
 	var err error
 	if c.mono, err = clockNow(unix.CLOCK_MONOTONIC); err != nil {
@@ -215,7 +215,10 @@ func newWallClock(t *testing.T) (*wallClock, error) {
 	if c.wall0, err = clockNow(unix.CLOCK_REALTIME); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestWallClockWatchdog$", "-test.count=1")
+	// Our own test binary, run again as the watchdog. No context ends it:
+	// it must outlive a test that dies, and ends when restore closes its
+	// stdin.
+	cmd := exec.CommandContext(context.Background(), os.Args[0], "-test.run=^TestWallClockWatchdog$", "-test.count=1") //nolint:gosec // G702: see above
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d", watchdogEnv, c.wall0.Nano(), c.mono.Nano()))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // not killed with our process group
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -317,8 +320,8 @@ func TestWallClockWatchdog(t *testing.T) {
 // waitForQuietMachine waits until no other Go test binary and no Go
 // toolchain process (compile, link, vet, asm, cgo) runs on the machine:
 // their wall-clock readings would jump with ours. It skips the test if the
-// machine is not quiet within max.
-func waitForQuietMachine(t *testing.T, max time.Duration) {
+// machine is not quiet within limit.
+func waitForQuietMachine(t *testing.T, limit time.Duration) {
 	t.Helper()
 	start := time.Now()
 	var busy []string
@@ -330,9 +333,9 @@ func waitForQuietMachine(t *testing.T, max time.Duration) {
 			}
 			return
 		}
-		if time.Since(start) > max {
+		if time.Since(start) > limit {
 			t.Skipf("other Go test or toolchain processes are still running after %v (%s): stepping the machine's wall clock would disturb them",
-				max, strings.Join(busy, ", "))
+				limit, strings.Join(busy, ", "))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

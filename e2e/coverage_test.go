@@ -15,7 +15,7 @@ import (
 // object of its type, and a member claimed as planned or not measurable is
 // never emitted.
 func TestCoverageTableMatchesLoopbackReport(t *testing.T) {
-	_, off, ans, _, _ := call(t, peers.Config{}, 2*time.Second)
+	_, off, ans, _ := call(t, peers.Config{}, 2*time.Second)
 	table := map[[2]string]coverage.Type{}
 	for _, ty := range coverage.Table() {
 		table[[2]string{string(ty.Type), ty.Kind}] = ty

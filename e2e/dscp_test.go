@@ -79,7 +79,7 @@ func transportOf(t *testing.T, r report.Report) *report.TransportStats {
 // and frame, on both sides, and the sender's and receiver's records agree
 // exactly.
 func TestDSCPLoopback(t *testing.T) {
-	pair, off, ans, _, _ := call(t, dscpConfig(), 3*time.Second)
+	pair, off, ans, _ := call(t, dscpConfig(), 3*time.Second)
 	noViolations(t, "offerer", off)
 	noViolations(t, "answerer", ans)
 	checkRTPMarks(t, pair, off, ans)
@@ -163,7 +163,6 @@ func checkRTPMarks(t *testing.T, pair *peers.Pair, off, ans report.Report) {
 			}
 		}
 	}
-
 }
 
 // TestDSCPUnderUDPMux: the same marks and counts when each peer's one
@@ -171,7 +170,7 @@ func checkRTPMarks(t *testing.T, pair *peers.Pair, off, ans report.Report) {
 func TestDSCPUnderUDPMux(t *testing.T) {
 	cfg := dscpConfig()
 	cfg.UDPMux = true
-	pair, off, ans, _, _ := call(t, cfg, 2*time.Second)
+	pair, off, ans, _ := call(t, cfg, 2*time.Second)
 	noViolations(t, "offerer", off)
 	checkRTPMarks(t, pair, off, ans)
 	// A mux socket carries many PeerConnections: its per-class totals

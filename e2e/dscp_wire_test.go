@@ -73,8 +73,10 @@ func sentStreams(t *testing.T, pair *peers.Pair, off, ans report.Report) (map[ui
 	}{{"offerer", off, ans, pair.Answerer}, {"answerer", ans, off, pair.Offerer}} {
 		for _, kind := range []string{"audio", "video"} {
 			o := outbound(t, side.snd, kind)
-			s := &sentStream{sender: side.name, kind: kind, out: o, in: inboundBySSRC(t, side.rcv, o.SSRC),
-				reads: map[[2]uint32]bool{}, wire: map[string]uint64{}}
+			s := &sentStream{
+				sender: side.name, kind: kind, out: o, in: inboundBySSRC(t, side.rcv, o.SSRC),
+				reads: map[[2]uint32]bool{}, wire: map[string]uint64{},
+			}
 			for _, r := range side.rcvPeer.Reads(webrtc.SSRC(o.SSRC)) {
 				s.reads[[2]uint32{uint32(r.Seq), r.Timestamp}] = r.KeyFrame
 			}
@@ -94,7 +96,7 @@ func sentStreams(t *testing.T, pair *peers.Pair, off, ans report.Report) (map[ui
 func TestDSCPOnTheWire(t *testing.T) {
 	netns.RequireRoot(t)
 	var capture *wirecap.Capture
-	pair, off, ans, _, _ := call(t, dscpConfig(), 3*time.Second, func(p *peers.Pair) {
+	pair, off, ans, _ := call(t, dscpConfig(), 3*time.Second, func(p *peers.Pair) {
 		ports := selectedPorts(t, p)
 		var err error
 		capture, err = wirecap.Start("lo", func(pk wirecap.Packet) bool {
@@ -188,7 +190,7 @@ func TestDSCPRemarkedOnPath(t *testing.T) {
 		s.SetInterfaceFilter(func(name string) bool { return strings.HasPrefix(name, "veth") })
 		return nil
 	}
-	pair, off, ans, _, _ := call(t, cfg, 3*time.Second)
+	pair, off, ans, _ := call(t, cfg, 3*time.Second)
 	byPrimary, _ := sentStreams(t, pair, off, ans)
 	for ssrc, s := range byPrimary {
 		tag := fmt.Sprintf("%s %s (SSRC %d)", s.sender, s.kind, ssrc)

@@ -36,14 +36,14 @@ func TestCloseReleasesEverything(t *testing.T) {
 }
 
 func closeReleases(t *testing.T, opts []rtcstats.Option) {
+	t.Helper()
 	// One call first, so that what pion and the standard library set up
 	// once per process (crypto tables, codec registries) is in the baseline.
 	warm, err := peers.New(context.Background(), peers.Config{FactoryOptions: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = warm.Close()
-	warm = nil
+	_ = warm.Close() // and warm is dead from here: the baseline does not count it
 	settle(t, 0)
 	baseG := runtime.NumGoroutine()
 	base := liveHeap()
@@ -76,6 +76,7 @@ func closeReleases(t *testing.T, opts []rtcstats.Option) {
 // runCall makes a call with media and stats, closes it, and returns the
 // factory and weak pointers to the PeerConnections.
 func runCall(t *testing.T, opts []rtcstats.Option) (*rtcstats.Factory, []weak.Pointer[webrtc.PeerConnection]) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	pair, err := peers.New(ctx, peers.Config{FactoryOptions: opts})

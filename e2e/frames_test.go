@@ -22,10 +22,8 @@ func TestFramesMatchTheFile(t *testing.T) {
 		mid []report.Report
 		wg  sync.WaitGroup
 	)
-	_, off, ans, offSent, ansSent := call(t, peers.Config{}, 4*time.Second, func(p *peers.Pair) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	_, off, ans, sent := call(t, peers.Config{}, 4*time.Second, func(p *peers.Pair) {
+		wg.Go(func() {
 			time.Sleep(2500 * time.Millisecond)
 			o, a, err := p.Stats()
 			if err != nil {
@@ -35,9 +33,10 @@ func TestFramesMatchTheFile(t *testing.T) {
 			mu.Lock()
 			mid = append(mid, o, a)
 			mu.Unlock()
-		}()
+		})
 	})
 	wg.Wait()
+	offSent, ansSent := sent[0], sent[1]
 	for _, c := range []struct {
 		name       string
 		sender     report.Report

@@ -12,8 +12,9 @@ import (
 )
 
 // call connects a pair, sends media for d, then waits for the last RTCP to
-// cross and returns the settled reports of both peers.
-func call(t *testing.T, cfg peers.Config, d time.Duration, during ...func(*peers.Pair)) (*peers.Pair, report.Report, report.Report, peers.Sent, peers.Sent) {
+// cross and returns the settled reports of both peers and what each sent
+// (offerer's, answerer's).
+func call(t *testing.T, cfg peers.Config, d time.Duration, during ...func(*peers.Pair)) (*peers.Pair, report.Report, report.Report, [2]peers.Sent) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -38,14 +39,14 @@ func call(t *testing.T, cfg peers.Config, d time.Duration, during ...func(*peers
 				switch s := r[id].(type) {
 				case *report.OutboundRTPStreamStats, *report.InboundRTPStreamStats,
 					*report.RemoteInboundRTPStreamStats, *report.RemoteOutboundRTPStreamStats:
-					b, _ := json.Marshal(s)
-					t.Logf("%s %s", name, b)
+					b, err := json.Marshal(s)
+					t.Logf("%s %s (%v)", name, b, err)
 				}
 			}
 		}
 		t.Fatalf("settle: %v", err)
 	}
-	return pair, off, ans, offSent, ansSent
+	return pair, off, ans, [2]peers.Sent{offSent, ansSent}
 }
 
 func outbound(t *testing.T, r report.Report, kind string) *report.OutboundRTPStreamStats {

@@ -42,7 +42,7 @@ func TestImpairedLossIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	var audioSSRC, videoSSRC uint32
-	_, off, ans, _, _ := call(t, peers.Config{OffererNet: inet}, 4*time.Second, func(p *peers.Pair) {
+	_, off, ans, _ := call(t, peers.Config{OffererNet: inet}, 4*time.Second, func(p *peers.Pair) {
 		audioSSRC = senderSSRC(t, p.Offerer, "audio")
 		videoSSRC = senderSSRC(t, p.Offerer, "video")
 		inet.AddDropRTP(audioSSRC, afterFirst(5, impairnet.SeqMod(10, 3)), 15)
@@ -129,6 +129,7 @@ func TestImpairedRTT(t *testing.T) {
 }
 
 func testImpairedRTT(t *testing.T, xr bool) {
+	t.Helper()
 	const delay = 30 * time.Millisecond
 	inet, err := impairnet.New(impairnet.WithDelayClasses(impairnet.ClassRTP, impairnet.ClassRTCP))
 	if err != nil {
@@ -138,7 +139,7 @@ func testImpairedRTT(t *testing.T, xr bool) {
 	if xr {
 		cfg.FactoryOptions = []rtcstats.Option{rtcstats.WithRTCPXR()}
 	}
-	_, off, ans, _, _ := call(t, cfg, 4*time.Second, func(*peers.Pair) {
+	_, off, ans, _ := call(t, cfg, 4*time.Second, func(*peers.Pair) {
 		inet.SetDelay(delay)
 	})
 	check := func(what string, rtt, total *float64, n *uint64) {

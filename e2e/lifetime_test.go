@@ -24,7 +24,7 @@ func TestStatsEndedOnClose(t *testing.T) {
 		ended[e.PeerConnectionID] = append(ended[e.PeerConnectionID], e)
 		mu.Unlock()
 	})}}
-	pair, off, ans, _, _ := call(t, cfg, 2*time.Second)
+	pair, off, ans, _ := call(t, cfg, 2*time.Second)
 	offID := pair.Offerer.PC.ID()
 	if err := pair.Factory.ClosePeerConnection(pair.Offerer.PC); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // Two peers, no impairment: every count on one side must equal the count on
 // the other side, and the counts must equal what the application read.
 func TestLoopbackCrossPeerConsistency(t *testing.T) {
-	pair, off, ans, _, _ := call(t, peers.Config{}, 3*time.Second)
+	pair, off, ans, _ := call(t, peers.Config{}, 3*time.Second)
 
 	for _, side := range []struct {
 		name     string
@@ -84,12 +84,14 @@ func TestLoopbackCrossPeerConsistency(t *testing.T) {
 // Every type the report must hold, ids stable across calls, and the JSON
 // round trip loses nothing.
 func TestLoopbackReportShape(t *testing.T) {
-	pair, off, _, _, _ := call(t, peers.Config{}, 2*time.Second)
+	pair, off, _, _ := call(t, peers.Config{}, 2*time.Second)
 
-	want := []report.Type{report.TypeCodec, report.TypeInboundRTP, report.TypeOutboundRTP,
+	want := []report.Type{
+		report.TypeCodec, report.TypeInboundRTP, report.TypeOutboundRTP,
 		report.TypeRemoteInboundRTP, report.TypeRemoteOutboundRTP, report.TypeTransport,
 		report.TypeCandidatePair, report.TypeLocalCandidate, report.TypeRemoteCandidate,
-		report.TypeCertificate, report.TypePeerConnection, report.TypeDataChannel}
+		report.TypeCertificate, report.TypePeerConnection, report.TypeDataChannel,
+	}
 	have := map[report.Type]int{}
 	for _, s := range off {
 		have[s.StatsType()]++

@@ -182,8 +182,10 @@ func TestNetRandomLossExact(t *testing.T) {
 				}
 				drops = append(drops, dropSample{t0, t1, n})
 				if ri := audioRemoteInbound(r); ri != nil && (len(rrs) == 0 || *ri.ReportsReceived != rrs[len(rrs)-1].reports) {
-					rrs = append(rrs, rrSample{reports: *ri.ReportsReceived, at: ri.Timestamp, lost: *ri.PacketsLost,
-						received: *ri.PacketsReceived, fraction: *ri.FractionLost})
+					rrs = append(rrs, rrSample{
+						reports: *ri.ReportsReceived, at: ri.Timestamp, lost: *ri.PacketsLost,
+						received: *ri.PacketsReceived, fraction: *ri.FractionLost,
+					})
 				}
 				mu.Unlock()
 			}
@@ -367,7 +369,7 @@ func TestNetDelayRTT(t *testing.T) {
 	ns := netns.New(t)
 	const delay = 40 * time.Millisecond
 	var d *nfqueue.Delayer
-	_, off, ans, _, _ := call(t, vethConfig(ns), 4*time.Second, func(*peers.Pair) {
+	_, off, ans, _ := call(t, vethConfig(ns), 4*time.Second, func(*peers.Pair) {
 		d = openDelay(t, ns.A, nfqueue.Fixed(delay))
 	})
 	st := d.Stats()
@@ -423,7 +425,9 @@ func startTcpdump(t *testing.T, ns *netns.NS) *tcpdump {
 	// --immediate-mode: without it, packets still in the capture ring's
 	// current block when tcpdump is stopped are neither written nor
 	// counted as dropped.
-	cmd := exec.Command("ip", "netns", "exec", ns.Name, "tcpdump", "-i", ns.IfName, "-Q", "in", "-U", "-n",
+	// No context ends it: stop does, with SIGINT, so that tcpdump flushes
+	// the file and prints its counts.
+	cmd := exec.CommandContext(context.Background(), "ip", "netns", "exec", ns.Name, "tcpdump", "-i", ns.IfName, "-Q", "in", "-U", "-n",
 		"--immediate-mode", "--time-stamp-precision=nano", "-B", "16384", "-w", file, "udp")
 	pr, err := cmd.StderrPipe()
 	if err != nil {
@@ -502,7 +506,7 @@ type wirePacket struct {
 // RTP on any UDP port) and returns them in capture order.
 func tsharkRTP(t *testing.T, file string) []wirePacket {
 	t.Helper()
-	out, err := exec.Command("tshark", "-r", file, "-n", "-o", "rtp.heuristic_rtp:TRUE", "-Y", "rtp", "-T", "fields",
+	out, err := exec.CommandContext(t.Context(), "tshark", "-r", file, "-n", "-o", "rtp.heuristic_rtp:TRUE", "-Y", "rtp", "-T", "fields",
 		"-E", "separator=,", "-e", "frame.time_epoch", "-e", "rtp.ssrc", "-e", "rtp.seq", "-e", "rtp.timestamp",
 		"-e", "rtp.p_type", "-e", "rtp.marker", "-e", "ip.dst", "-e", "udp.dstport").Output()
 	if err != nil {
@@ -611,7 +615,7 @@ func TestNetJitterMatchesWireshark(t *testing.T) {
 		td *tcpdump
 		d  *nfqueue.Delayer
 	)
-	pair, _, ans, _, _ := call(t, vethConfig(ns), 4*time.Second, func(*peers.Pair) {
+	pair, _, ans, _ := call(t, vethConfig(ns), 4*time.Second, func(*peers.Pair) {
 		td = startTcpdump(t, ns.B)
 		d = openDelay(t, ns.A, nfqueue.Uniform(20*time.Millisecond, 60*time.Millisecond, 7))
 	})
@@ -676,7 +680,7 @@ type wsJitter struct{ mean, max float64 }
 // streams it computed jitter for (it prints -1 as the minimum otherwise).
 func tsharkStreams(t *testing.T, file string) map[uint32]wsJitter {
 	t.Helper()
-	out, err := exec.Command("tshark", "-r", file, "-n", "-q", "-o", "rtp.heuristic_rtp:TRUE", "-z", "rtp,streams").Output()
+	out, err := exec.CommandContext(t.Context(), "tshark", "-r", file, "-n", "-q", "-o", "rtp.heuristic_rtp:TRUE", "-z", "rtp,streams").Output()
 	if err != nil {
 		t.Fatalf("tshark rtp,streams: %v", err)
 	}
@@ -817,8 +821,10 @@ func TestNetRateLimitTBF(t *testing.T) {
 		shapedFor time.Duration
 	)
 	pair, off, ans := impairedCall(t, vethConfig(ns), 4*time.Second, func(p *peers.Pair, audio uint32) {
-		filter := []string{"filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
-			"match", "ip", "protocol", "17", "0xff", "match", "u32", fmt.Sprintf("0x%08x", audio), "0xffffffff", "at", "36", "flowid", "1:10"}
+		filter := []string{
+			"filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
+			"match", "ip", "protocol", "17", "0xff", "match", "u32", fmt.Sprintf("0x%08x", audio), "0xffffffff", "at", "36", "flowid", "1:10",
+		}
 		if err := tc(filter...); err != nil {
 			t.Fatalf("tc filter: %v", err)
 		}

@@ -115,6 +115,7 @@ func TestGetStatsConcurrentWithChurnAndClose(t *testing.T) {
 }
 
 func churnAndClose(t *testing.T, viaFactory bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cfg := peers.Config{ExtraVideoTracks: 2}
@@ -138,17 +139,9 @@ func churnAndClose(t *testing.T, viaFactory bool) {
 	mctx, mcancel := context.WithCancel(ctx)
 	var media sync.WaitGroup
 	play := func(tr *webrtc.TrackLocalStaticSample) {
-		media.Add(1)
-		go func() {
-			defer media.Done()
-			_, _ = mediafile.SendVP8(mctx, tr, vp8, 0)
-		}()
+		media.Go(func() { _, _ = mediafile.SendVP8(mctx, tr, vp8, 0) })
 	}
-	media.Add(1)
-	go func() {
-		defer media.Done()
-		_, _, _ = pair.SendMedia(mctx)
-	}()
+	media.Go(func() { _, _, _ = pair.SendMedia(mctx) })
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		for _, tr := range p.ExtraVideo {
 			play(tr)
@@ -161,11 +154,7 @@ func churnAndClose(t *testing.T, viaFactory bool) {
 	pollers := map[string]*statsPoller{"offerer": {}, "answerer": {}}
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		for range pollersPerPeer {
-			polling.Add(1)
-			go func() {
-				defer polling.Done()
-				pollers[p.Name].run(pair.Factory, p.PC, p.Name, stop)
-			}()
+			polling.Go(func() { pollers[p.Name].run(pair.Factory, p.PC, p.Name, stop) })
 		}
 	}
 

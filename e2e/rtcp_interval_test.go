@@ -14,7 +14,7 @@ import (
 // 1 s; a ticker that falls behind on a loaded machine drops ticks, hence
 // the tolerance above.
 func TestAverageRTCPIntervalIsPionsTicker(t *testing.T) {
-	_, off, ans, _, _ := call(t, peers.Config{}, 5*time.Second)
+	_, off, ans, _ := call(t, peers.Config{}, 5*time.Second)
 	for name, r := range map[string]report.Report{"offerer": off, "answerer": ans} {
 		var got []*float64
 		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {

@@ -202,7 +202,10 @@ func (a *appCounter) get() appCount {
 }
 
 // sfuKinds names the two tracks A sends by their kindIndex.
-func sfuKinds() [2]string { return [2]string{"audio", "video"} }
+func sfuKinds() [sfuKindCount]string { return [sfuKindCount]string{"audio", "video"} }
+
+// sfuKindCount is how many kinds sfuKinds names.
+const sfuKindCount = 2
 
 // relayCounts is what the relay's application counted per kind: packets it
 // read from A, packets it forwarded to C, and writes that failed.
@@ -292,7 +295,7 @@ func sfuLegSettled(snd, rcv report.Report) bool {
 			return false
 		}
 	}
-	return len(sent) == len(sfuKinds())
+	return len(sent) == sfuKindCount
 }
 
 // sfuOutbound returns the outbound-rtp of kind in r, or nil.

@@ -112,7 +112,7 @@ func TestSFURelayAgrees(t *testing.T) {
 	type counts struct{ read, forwarded, atC [2]appCount }
 	snap := func() counts {
 		var s counts
-		for k := range sfuKinds() {
+		for k := range sfuKindCount {
 			s.read[k], s.forwarded[k], s.atC[k] = relayed.read[k].get(), relayed.forwarded[k].get(), cRead[k].get()
 		}
 		return s
@@ -136,8 +136,8 @@ func TestSFURelayAgrees(t *testing.T) {
 					switch s.(type) {
 					case *report.OutboundRTPStreamStats, *report.InboundRTPStreamStats,
 						*report.RemoteInboundRTPStreamStats, *report.RemoteOutboundRTPStreamStats:
-						b, _ := json.Marshal(s)
-						t.Logf("%s %s", name, b)
+						b, err := json.Marshal(s)
+						t.Logf("%s %s (%v)", name, b, err)
 					}
 				}
 			}

@@ -31,46 +31,74 @@ func base(t report.Type, id string) report.Base {
 // members, two candidate pairs (one selected) and two data channels.
 func callReport() report.Report {
 	r := report.Report{}
-	r.Add(&report.OutboundRTPStreamStats{Base: base(report.TypeOutboundRTP, "OA"), SSRC: 11, Kind: "audio",
+	r.Add(&report.OutboundRTPStreamStats{
+		Base: base(report.TypeOutboundRTP, "OA"), SSRC: 11, Kind: "audio",
 		Mid: new("0"), PacketsSent: new(uint64(100)), BytesSent: new(uint64(1000)), HeaderBytesSent: new(uint64(1200)),
 		RetransmittedPacketsSent: new(uint64(0)), NACKCount: new(uint32(0)), RemoteID: new("RIA"),
-		PerDSCPPacketsSent: map[string]uint64{"46": 100}})
-	r.Add(&report.OutboundRTPStreamStats{Base: base(report.TypeOutboundRTP, "OV1"), SSRC: 12, Kind: "video",
+		PerDSCPPacketsSent: map[string]uint64{"46": 100},
+	})
+	r.Add(&report.OutboundRTPStreamStats{
+		Base: base(report.TypeOutboundRTP, "OV1"), SSRC: 12, Kind: "video",
 		Mid: new("1"), PacketsSent: new(uint64(10)), BytesSent: new(uint64(10000)), PLICount: new(uint32(2)),
-		PerDSCPPacketsSent: map[string]uint64{"36": 3, "38": 7}})
-	r.Add(&report.OutboundRTPStreamStats{Base: base(report.TypeOutboundRTP, "OV2"), SSRC: 13, Kind: "video",
+		PerDSCPPacketsSent: map[string]uint64{"36": 3, "38": 7},
+	})
+	r.Add(&report.OutboundRTPStreamStats{
+		Base: base(report.TypeOutboundRTP, "OV2"), SSRC: 13, Kind: "video",
 		Mid: new("2"), PacketsSent: new(uint64(20)), BytesSent: new(uint64(20000)), PLICount: new(uint32(1)),
-		PerDSCPPacketsSent: map[string]uint64{"36": 5, "38": 15, "046": 1, "64": 1}})
+		PerDSCPPacketsSent: map[string]uint64{"36": 5, "38": 15, "046": 1, "64": 1},
+	})
 	// A kind the spec does not have: skipped, the kind label stays bounded.
-	r.Add(&report.OutboundRTPStreamStats{Base: base(report.TypeOutboundRTP, "OX"), SSRC: 14, Kind: "screen",
-		PacketsSent: new(uint64(5))})
-	r.Add(&report.InboundRTPStreamStats{Base: base(report.TypeInboundRTP, "IA"), SSRC: 21, Kind: "audio",
+	r.Add(&report.OutboundRTPStreamStats{
+		Base: base(report.TypeOutboundRTP, "OX"), SSRC: 14, Kind: "screen",
+		PacketsSent: new(uint64(5)),
+	})
+	r.Add(&report.InboundRTPStreamStats{
+		Base: base(report.TypeInboundRTP, "IA"), SSRC: 21, Kind: "audio",
 		Mid: new("0"), PacketsReceived: new(uint64(99)), PacketsLost: new(int64(-2)), Jitter: new(0.01),
-		PerDSCPPacketsReceived: map[string]uint64{"46": 99}})
-	r.Add(&report.InboundRTPStreamStats{Base: base(report.TypeInboundRTP, "IV1"), SSRC: 22, Kind: "video",
+		PerDSCPPacketsReceived: map[string]uint64{"46": 99},
+	})
+	r.Add(&report.InboundRTPStreamStats{
+		Base: base(report.TypeInboundRTP, "IV1"), SSRC: 22, Kind: "video",
 		Mid: new("1"), PacketsReceived: new(uint64(30)), PacketsLost: new(int64(3)), Jitter: new(0.02),
-		HeaderBytesReceived: new(uint64(360)), NACKCount: new(uint32(4))})
-	r.Add(&report.InboundRTPStreamStats{Base: base(report.TypeInboundRTP, "IV2"), SSRC: 23, Kind: "video",
+		HeaderBytesReceived: new(uint64(360)), NACKCount: new(uint32(4)),
+	})
+	r.Add(&report.InboundRTPStreamStats{
+		Base: base(report.TypeInboundRTP, "IV2"), SSRC: 23, Kind: "video",
 		Mid: new("2"), PacketsReceived: new(uint64(40)), PacketsLost: new(int64(4)), Jitter: new(0.05),
-		NACKCount: new(uint32(1))})
-	r.Add(&report.RemoteInboundRTPStreamStats{Base: base(report.TypeRemoteInboundRTP, "RIA"), SSRC: 11, Kind: "audio",
+		NACKCount: new(uint32(1)),
+	})
+	r.Add(&report.RemoteInboundRTPStreamStats{
+		Base: base(report.TypeRemoteInboundRTP, "RIA"), SSRC: 11, Kind: "audio",
 		LocalID: new("OA"), PacketsLost: new(int64(1)), FractionLost: new(0.25), RoundTripTime: new(0.03),
-		TotalRoundTripTime: new(0.09), RoundTripTimeMeasurements: new(uint64(3))})
-	r.Add(&report.RemoteOutboundRTPStreamStats{Base: base(report.TypeRemoteOutboundRTP, "ROA"), SSRC: 21, Kind: "audio",
-		LocalID: new("IA"), PacketsSent: new(uint64(101)), BytesSent: new(uint64(1010))})
-	r.Add(&report.TransportStats{Base: base(report.TypeTransport, "T"), DTLSState: "connected",
+		TotalRoundTripTime: new(0.09), RoundTripTimeMeasurements: new(uint64(3)),
+	})
+	r.Add(&report.RemoteOutboundRTPStreamStats{
+		Base: base(report.TypeRemoteOutboundRTP, "ROA"), SSRC: 21, Kind: "audio",
+		LocalID: new("IA"), PacketsSent: new(uint64(101)), BytesSent: new(uint64(1010)),
+	})
+	r.Add(&report.TransportStats{
+		Base: base(report.TypeTransport, "T"), DTLSState: "connected",
 		PacketsSent: new(uint64(500)), PacketsReceived: new(uint64(400)), BytesSent: new(uint64(50000)), BytesReceived: new(uint64(40000)),
 		SelectedCandidatePairID:    new("CP1"),
 		PerDSCPRTCPPacketsSent:     map[string]uint64{"46": 4, "36": 2},
-		PerDSCPSTUNPacketsReceived: map[string]uint64{"0": 8}})
-	r.Add(&report.ICECandidatePairStats{Base: base(report.TypeCandidatePair, "CP1"), TransportID: "T", State: "succeeded",
-		CurrentRoundTripTime: new(0.001), TotalRoundTripTime: new(0.004), ResponsesReceived: new(uint64(4))})
-	r.Add(&report.ICECandidatePairStats{Base: base(report.TypeCandidatePair, "CP2"), TransportID: "T", State: "failed",
-		CurrentRoundTripTime: new(9.0), TotalRoundTripTime: new(9.0), ResponsesReceived: new(uint64(1))})
-	r.Add(&report.DataChannelStats{Base: base(report.TypeDataChannel, "D1"), State: "open",
-		MessagesSent: new(uint32(3)), MessagesReceived: new(uint32(4)), BytesSent: new(uint64(30)), BytesReceived: new(uint64(40))})
-	r.Add(&report.DataChannelStats{Base: base(report.TypeDataChannel, "D2"), State: "open",
-		MessagesSent: new(uint32(5)), BytesSent: new(uint64(50))})
+		PerDSCPSTUNPacketsReceived: map[string]uint64{"0": 8},
+	})
+	r.Add(&report.ICECandidatePairStats{
+		Base: base(report.TypeCandidatePair, "CP1"), TransportID: "T", State: "succeeded",
+		CurrentRoundTripTime: new(0.001), TotalRoundTripTime: new(0.004), ResponsesReceived: new(uint64(4)),
+	})
+	r.Add(&report.ICECandidatePairStats{
+		Base: base(report.TypeCandidatePair, "CP2"), TransportID: "T", State: "failed",
+		CurrentRoundTripTime: new(9.0), TotalRoundTripTime: new(9.0), ResponsesReceived: new(uint64(1)),
+	})
+	r.Add(&report.DataChannelStats{
+		Base: base(report.TypeDataChannel, "D1"), State: "open",
+		MessagesSent: new(uint32(3)), MessagesReceived: new(uint32(4)), BytesSent: new(uint64(30)), BytesReceived: new(uint64(40)),
+	})
+	r.Add(&report.DataChannelStats{
+		Base: base(report.TypeDataChannel, "D2"), State: "open",
+		MessagesSent: new(uint32(5)), BytesSent: new(uint64(50)),
+	})
 	return r
 }
 
@@ -507,10 +535,14 @@ func TestOddReportsDoNotPanic(t *testing.T) {
 		"nilCP":  (*report.ICECandidatePairStats)(nil),
 		"nil":    nil,
 	}
-	r.Add(&report.InboundRTPStreamStats{Base: base(report.TypeInboundRTP, "IA"), SSRC: 1, Kind: "audio",
-		Mid: new("\xff\xfe"), Jitter: new(math.NaN()), PacketsReceived: new(uint64(3))})
-	r.Add(&report.RemoteInboundRTPStreamStats{Base: base(report.TypeRemoteInboundRTP, "RI"), SSRC: 2, Kind: "audio",
-		LocalID: new("nilOut"), RoundTripTime: new(math.Inf(1))})
+	r.Add(&report.InboundRTPStreamStats{
+		Base: base(report.TypeInboundRTP, "IA"), SSRC: 1, Kind: "audio",
+		Mid: new("\xff\xfe"), Jitter: new(math.NaN()), PacketsReceived: new(uint64(3)),
+	})
+	r.Add(&report.RemoteInboundRTPStreamStats{
+		Base: base(report.TypeRemoteInboundRTP, "RI"), SSRC: 2, Kind: "audio",
+		LocalID: new("nilOut"), RoundTripTime: new(math.Inf(1)),
+	})
 	r.Add(&report.TransportStats{Base: base(report.TypeTransport, "T1"), SelectedCandidatePairID: new("nilCP")})
 	r.Add(&report.TransportStats{Base: base(report.TypeTransport, "T2"), SelectedCandidatePairID: new("missing")})
 	if err := c.Add("a", static(r)); err != nil {

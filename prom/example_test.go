@@ -44,7 +44,7 @@ func ExampleCollector() {
 	for _, mf := range mfs {
 		_, _ = expfmt.MetricFamilyToText(&buf, mf)
 	}
-	for _, line := range strings.Split(buf.String(), "\n") {
+	for line := range strings.SplitSeq(buf.String(), "\n") {
 		if strings.HasPrefix(line, "rtcstats_outbound_rtp_") {
 			fmt.Println(line)
 		}

@@ -2,6 +2,7 @@ package prom
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -139,7 +140,7 @@ func dscpKey(k string) bool {
 func (x *extractor) dscp(m int, labels []string, object string, rec map[string]uint64) {
 	for k, v := range rec {
 		if dscpKey(k) {
-			x.acc.add(m, append(labels[:len(labels):len(labels)], k), x.call, object, float64(v))
+			x.acc.add(m, append(slices.Clip(labels), k), x.call, object, float64(v))
 		}
 	}
 }

@@ -87,7 +87,7 @@ const (
 
 const maxNote = " With several objects in one series, the largest."
 
-var defs = [numMetrics]metricDef{
+var defs = [numMetrics]metricDef{ //nolint:gochecknoglobals // read-only table
 	outPacketsSent:              {"outbound_rtp_packets_sent_total", "RTP packets sent, retransmissions included (outbound-rtp packetsSent).", true, aggSum, famStream},
 	outBytesSent:                {"outbound_rtp_bytes_sent_total", "RTP payload bytes sent, retransmissions included (outbound-rtp bytesSent).", true, aggSum, famStream},
 	outHeaderBytesSent:          {"outbound_rtp_header_bytes_sent_total", "RTP header and padding bytes sent (outbound-rtp headerBytesSent).", true, aggSum, famStream},
@@ -151,7 +151,7 @@ const (
 	labelClass = "class"
 )
 
-var ownLabels = []string{labelCall, labelKind, labelSSRC, labelMid, labelDSCP, labelClass}
+var ownLabels = []string{labelCall, labelKind, labelSSRC, labelMid, labelDSCP, labelClass} //nolint:gochecknoglobals // read-only
 
 // labelNames returns the variable labels of a family, in the order the
 // extractor fills them.
@@ -171,6 +171,7 @@ func labelNames(f family, callLabel, perStream bool) []string {
 		}
 	case famTransportDSCP:
 		names = append(names, labelClass, labelDSCP)
+	case famCall: // the call label only
 	}
 	return names
 }

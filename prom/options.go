@@ -2,6 +2,7 @@ package prom
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 
@@ -58,9 +59,7 @@ func WithConstLabels(l prometheus.Labels) Option {
 			}
 		}
 		c.constLabels = prometheus.Labels{}
-		for k, v := range l {
-			c.constLabels[k] = v
-		}
+		maps.Copy(c.constLabels, l)
 		return nil
 	}
 }

@@ -53,6 +53,7 @@ func wireSSRC(b []byte) (uint32, bool) {
 // policy's: audio EF, video AF42/AF43. Chromium reports no DSCP in its
 // getStats, so the capture is the only witness that our marks reach it.
 func (in *interop) onTheWire(t *testing.T, wc *wireCapture) {
+	t.Helper()
 	pkts, st, err := wc.c.Stop()
 	if err != nil {
 		t.Fatal(err)
@@ -96,21 +97,25 @@ func (in *interop) onTheWire(t *testing.T, wc *wireCapture) {
 		if kind == "video" {
 			allowed = map[string]bool{"36": true, "38": true}
 		}
-		add(&stream{name: "pion " + kind, fromPion: true, wire: map[string]uint64{}, allowed: allowed,
+		add(&stream{
+			name: "pion " + kind, fromPion: true, wire: map[string]uint64{}, allowed: allowed,
 			counted: func(r report.Report) map[string]uint64 {
 				s, _ := perDSCP[*report.OutboundRTPStreamStats](r, ssrc)
 				return s
-			}}, &ssrc, o.RTXSSRC)
+			},
+		}, &ssrc, o.RTXSSRC)
 		co, ok := outboundKind(in.browserFinal, kind)
 		if !ok {
 			t.Fatalf("Chromium has no %s outbound-rtp", kind)
 		}
 		cssrc := co.SSRC
-		add(&stream{name: "Chromium " + kind, wire: map[string]uint64{},
+		add(&stream{
+			name: "Chromium " + kind, wire: map[string]uint64{},
 			counted: func(r report.Report) map[string]uint64 {
 				s, _ := perDSCP[*report.InboundRTPStreamStats](r, cssrc)
 				return s
-			}}, &cssrc, co.RTXSSRC)
+			},
+		}, &cssrc, co.RTXSSRC)
 	}
 	var n int
 	for _, p := range pkts {

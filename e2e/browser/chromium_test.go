@@ -3,7 +3,6 @@ package browser
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,11 +17,11 @@ import (
 // chromiumPath returns the Chromium to drive: $CHROMIUM, else the first of
 // chromium, chromium-browser and google-chrome on PATH. It skips the test
 // when there is none.
-func chromiumPath(t testing.TB) string {
-	t.Helper()
+func chromiumPath(tb testing.TB) string {
+	tb.Helper()
 	if p := os.Getenv("CHROMIUM"); p != "" {
 		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("$CHROMIUM=%s is not runnable: %v", p, err)
+			tb.Skipf("$CHROMIUM=%s is not runnable: %v", p, err)
 		}
 		return p
 	}
@@ -31,18 +30,18 @@ func chromiumPath(t testing.TB) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium: set $CHROMIUM or put chromium, chromium-browser or google-chrome on PATH (.ci/run installs Debian's chromium)")
+	tb.Skip("no Chromium: set $CHROMIUM or put chromium, chromium-browser or google-chrome on PATH (.ci/run installs Debian's chromium)")
 	return ""
 }
 
 // chromium starts a headless Chromium with fake media devices, allowed to
 // use loopback candidates, and returns a chromedp context for its one tab.
-func chromium(t testing.TB) context.Context {
-	t.Helper()
-	path := chromiumPath(t)
+func chromium(tb testing.TB) context.Context {
+	tb.Helper()
+	path := chromiumPath(tb)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -59,13 +58,13 @@ func chromium(t testing.TB) context.Context {
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		cancelC()
 		cancelA()
 	})
 	// The first Run starts the browser.
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
+		tb.Fatalf("starting %s: %v", path, err)
 	}
 	return ctx
 }
@@ -73,7 +72,7 @@ func chromium(t testing.TB) context.Context {
 // call is one browser ↔ pion call.
 type call struct {
 	t    testing.TB
-	tab  context.Context
+	tab  context.Context //nolint:containedctx // chromedp names a browser tab by its context; the call lives within one test
 	srv  *browserpeer.Server
 	sess *browserpeer.Session
 }
@@ -82,25 +81,25 @@ type call struct {
 // (autostart added) and returns once pion is connected and the page has
 // applied its networkPriority. before, if not nil, runs once Chromium has
 // started, before the page loads.
-func startCall(t testing.TB, cfg browserpeer.Config, query string, before func(*call)) *call {
-	t.Helper()
+func startCall(tb testing.TB, cfg browserpeer.Config, query string, before func(*call)) *call {
+	tb.Helper()
 	cfg.LoopbackOnly = true
 	srv, err := browserpeer.New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		_ = srv.Close()
 		hs.Close()
 	})
-	tab := chromium(t)
-	c := &call{t: t, tab: tab, srv: srv}
+	tab := chromium(tb)
+	c := &call{t: tb, tab: tab, srv: srv}
 	if before != nil {
 		before(c)
 	}
 	if err := chromedp.Do(tab, chromedp.Navigate(hs.URL+"/?autostart=1&"+query)); err != nil {
-		t.Fatalf("navigate: %v", err)
+		tb.Fatalf("navigate: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -111,24 +110,24 @@ func startCall(t testing.TB, cfg browserpeer.Config, query string, before func(*
 		}
 		c.eval(`({ready: !!window.rtcReady, err: window.rtcError || ""})`, &st)
 		if st.Err != "" {
-			t.Fatalf("the page failed: %s", st.Err)
+			tb.Fatalf("the page failed: %s", st.Err)
 		}
 		if st.Ready {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatal("the page did not connect within 20 s")
+			tb.Fatal("the page did not connect within 20 s")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	if c.sess, err = srv.WaitSession(ctx); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	select {
 	case <-c.sess.Connected():
 	case <-ctx.Done():
-		t.Fatal("pion did not connect within 20 s")
+		tb.Fatal("pion did not connect within 20 s")
 	}
 	return c
 }
@@ -194,9 +193,4 @@ func (c *call) ours() report.Report {
 		c.t.Fatal(err)
 	}
 	return r
-}
-
-func dump(r report.Report) string {
-	b, _ := json.MarshalIndent(r, "", " ")
-	return fmt.Sprint(string(b))
 }

@@ -161,7 +161,7 @@ func TestDashboardScreenshot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}
-	defer pair.Close()
+	defer func() { _ = pair.Close() }()
 
 	d, err := dashboard.New(dashboard.WithInterval(500 * time.Millisecond))
 	if err != nil {
@@ -220,8 +220,10 @@ func TestDashboardScreenshot(t *testing.T) {
 	}
 	for _, peer := range []string{"offerer", "answerer"} {
 		want := map[string]int{"inbound-rtp": 2, "outbound-rtp": 2, "remote-inbound-rtp": 2, "remote-outbound-rtp": 2}
-		for _, ty := range []string{"peer-connection", "transport", "candidate-pair", "local-candidate",
-			"remote-candidate", "certificate", "codec", "data-channel"} {
+		for _, ty := range []string{
+			"peer-connection", "transport", "candidate-pair", "local-candidate",
+			"remote-candidate", "certificate", "codec", "data-channel",
+		} {
 			want[ty] = 1 // at least
 		}
 		for ty, n := range want {

@@ -3,6 +3,7 @@ package browser
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -115,11 +116,12 @@ func bracket(ps []point, t, early, late float64) (lo, hi point, ok bool) {
 	return lo, hi, haveLo && haveHi
 }
 
-// near returns the smallest and largest value of the points within w of t.
-func near(ps []point, t, w float64) (lo, hi float64, n int) {
+// near returns the smallest and largest value of the points within
+// nearWindow of t, and how many there are.
+func near(ps []point, t float64) (lo, hi float64, n int) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, p := range ps {
-		if math.Abs(p.t-t) <= w {
+		if math.Abs(p.t-t) <= nearWindow {
 			lo, hi, n = math.Min(lo, p.v), math.Max(hi, p.v), n+1
 		}
 	}
@@ -193,6 +195,5 @@ func (c *call) takeBrowser() []report.Report {
 }
 
 func jsonNum(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return strconv.FormatInt(n, 10) // what json.Marshal writes for an int64
 }

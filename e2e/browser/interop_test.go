@@ -247,7 +247,7 @@ func (in *interop) chromiumRemoteInbound(t *testing.T) {
 			}
 			return s.Timestamp, f64(s.Jitter), true
 		})
-		lo, hi, n := near(jit, ri.Timestamp, nearWindow)
+		lo, hi, n := near(jit, ri.Timestamp)
 		if n == 0 {
 			t.Fatalf("%s: none of our samples within %v ms of Chromium's last RR (%.0f)", kind, nearWindow, ri.Timestamp)
 		}
@@ -269,7 +269,7 @@ func (in *interop) chromiumRemoteInbound(t *testing.T) {
 			}
 			return s.Timestamp, v, true
 		})
-		llo, lhi, _ := near(lost, ri.Timestamp, nearWindow)
+		llo, lhi, _ := near(lost, ri.Timestamp)
 		if g := i64(ri.PacketsLost); g < llo || g > lhi {
 			t.Errorf("%s packetsLost: Chromium's remote-inbound %v, our packetsLost + retransmittedPacketsReceived %v..%v", kind, g, llo, lhi)
 		}
@@ -288,8 +288,8 @@ func (in *interop) ourRemoteInbound(t *testing.T) {
 		if o == nil || o.RemoteID == nil {
 			t.Fatalf("our %s outbound-rtp has no remote-inbound-rtp", kind)
 		}
-		ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](in.ours, *o.RemoteID)
-		if !ok {
+		ri, found := report.Lookup[*report.RemoteInboundRTPStreamStats](in.ours, *o.RemoteID)
+		if !found {
 			t.Fatalf("our %s remoteId does not resolve", kind)
 		}
 		chrome := func(get func(*report.InboundRTPStreamStats) float64) []point {
@@ -302,7 +302,7 @@ func (in *interop) ourRemoteInbound(t *testing.T) {
 			})
 		}
 		jit := chrome(func(s *report.InboundRTPStreamStats) float64 { return f64(s.Jitter) })
-		lo, hi, n := near(jit, ri.Timestamp, nearWindow)
+		lo, hi, n := near(jit, ri.Timestamp)
 		if n == 0 {
 			t.Fatalf("%s: no Chromium sample within %v ms of its last RR (%.0f)", kind, nearWindow, ri.Timestamp)
 		}
@@ -322,7 +322,7 @@ func (in *interop) ourRemoteInbound(t *testing.T) {
 		}
 		sandwich(t, kind+" remote-inbound packetsReceived", blo.v, u64(ri.PacketsReceived), bhi.v, 0)
 		lost := chrome(func(s *report.InboundRTPStreamStats) float64 { return i64(s.PacketsLost) })
-		llo, lhi, _ := near(lost, ri.Timestamp, nearWindow)
+		llo, lhi, _ := near(lost, ri.Timestamp)
 		if g := i64(ri.PacketsLost); g < llo || g > lhi {
 			t.Errorf("%s packetsLost: our remote-inbound %v, Chromium's inbound %v..%v", kind, g, llo, lhi)
 		}

@@ -17,8 +17,10 @@ import "github.com/rtcstats/rtcstats/report"
 //     declares both and fills both.
 func chromiumLegacy() []report.ValidateOption {
 	var opts []report.ValidateOption
-	for _, t := range []report.Type{report.TypeInboundRTP, report.TypeOutboundRTP,
-		report.TypeRemoteInboundRTP, report.TypeRemoteOutboundRTP} {
+	for _, t := range []report.Type{
+		report.TypeInboundRTP, report.TypeOutboundRTP,
+		report.TypeRemoteInboundRTP, report.TypeRemoteOutboundRTP,
+	} {
 		opts = append(opts, report.WithAllowedMembers(t, "mediaType"))
 	}
 	return append(opts,
@@ -30,7 +32,7 @@ func chromiumLegacy() []report.ValidateOption {
 
 // chromiumTrue are violations our validator reports in Chromium's dump
 // where Chromium is right and a rule of ours is too strict for the member
-// (reported so report/validate.go can be fixed, not hidden):
+// (reported so report/validate.go can be fixed, not hidden).
 type chromiumTrue struct {
 	typ    report.Type
 	member string
@@ -39,12 +41,18 @@ type chromiumTrue struct {
 }
 
 var chromiumTrueValues = []chromiumTrue{
-	{report.TypeDataChannel, "protocol", report.RuleEmptyString,
-		"RTCDataChannel.protocol is the empty string when no subprotocol was negotiated (webrtc-pc), and the stats member copies it"},
-	{report.TypeMediaSource, "echoReturnLoss", report.RuleNegative,
-		"echo return loss is in dB (G.168) and is negative when the echo is louder than the far-end signal, as with fake devices"},
-	{report.TypeMediaSource, "echoReturnLossEnhancement", report.RuleNegative,
-		"in dB like echoReturnLoss; an echo canceller can make things worse"},
+	{
+		report.TypeDataChannel, "protocol", report.RuleEmptyString,
+		"RTCDataChannel.protocol is the empty string when no subprotocol was negotiated (webrtc-pc), and the stats member copies it",
+	},
+	{
+		report.TypeMediaSource, "echoReturnLoss", report.RuleNegative,
+		"echo return loss is in dB (G.168) and is negative when the echo is louder than the far-end signal, as with fake devices",
+	},
+	{
+		report.TypeMediaSource, "echoReturnLossEnhancement", report.RuleNegative,
+		"in dB like echoReturnLoss; an echo canceller can make things worse",
+	},
 }
 
 // acceptedByChromium returns why v is one of chromiumTrueValues, or "".

@@ -1,15 +1,3 @@
-// Command dashboard runs the loopback pair of examples/loopback (two pion
-// PeerConnections on 127.0.0.1 sending each other Opus, VP8 and data-channel
-// messages, every packet marked with its RFC 8837 DSCP) and serves a live
-// page in the spirit of chrome://webrtc-internals: one card per stats object
-// of each peer, with charts of bitrates, packet rates, loss, jitter, RTT and
-// per-DSCP packet rates, built from report.Delta between consecutive reports.
-//
-//	go run ./examples/dashboard -addr 127.0.0.1:8080 -duration 2m
-//
-// Browsers can add their own peers to the same page by posting
-// JSON.stringify(Object.fromEntries(await pc.getStats())) to
-// api/push?peer=NAME.
 package main
 
 import (
@@ -32,12 +20,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	if err := runUntilInterrupt(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "dashboard:", err)
 		os.Exit(1)
 	}
+}
+
+// runUntilInterrupt is run until Ctrl-C.
+func runUntilInterrupt(args []string, w io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, args, w)
 }
 
 type options struct {
@@ -84,7 +77,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	defer stop()
 
-	ln, err := net.Listen("tcp", o.addr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", o.addr)
 	if err != nil {
 		return err
 	}
@@ -92,7 +85,8 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		// ctx is done by now: the shutdown gets its own time.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
@@ -110,7 +104,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)
 	}
-	defer pair.Close()
+	defer func() { _ = pair.Close() }()
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		pc := p.PC
 		if err := d.AddPeer(p.Name, func() (report.Report, error) { return pair.Factory.GetStats(pc) }); err != nil {

@@ -23,7 +23,7 @@ func TestDashboardServesLivePeers(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-duration", "4s", "-interval", "250ms"}, pw)
-		pw.Close()
+		_ = pw.Close() // a pipe's writer closes without error
 		done <- err
 	}()
 	lines := bufio.NewScanner(pr)
@@ -42,17 +42,21 @@ func TestDashboardServesLivePeers(t *testing.T) {
 	var st dashboard.State
 	for !livePeers(st) {
 		if time.Now().After(deadline) {
-			b, _ := json.Marshal(st)
-			t.Fatalf("no live inbound bitrate for both peers; state %.2000s", b)
+			b, err := json.Marshal(st)
+			t.Fatalf("no live inbound bitrate for both peers; state %.2000s (%v)", b, err)
 		}
 		time.Sleep(200 * time.Millisecond)
-		resp, err := http.Get(url + "api/state")
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url+"api/state", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			continue // the call may be over already: judged by the deadline
 		}
 		st = dashboard.State{}
 		_ = json.NewDecoder(resp.Body).Decode(&st)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	select {
 	case err := <-done:

@@ -1,15 +1,3 @@
-// Command prometheus serves the loopback call's statistics for Prometheus:
-// two pion PeerConnections in one process, connected over 127.0.0.1 and
-// sending each other Opus, VP8 and data-channel messages with RFC 8837
-// DSCP marks (the loopback example's policy), each added to a prom.Collector
-// as a call ("offerer", "answerer") whose metrics /metrics serves.
-//
-//	go run ./examples/prometheus -duration 60s
-//	curl -s http://127.0.0.1:9464/metrics | grep rtcstats_outbound_rtp_packets_sent_total
-//
-// With -record FILE it also writes the offerer's report every -interval as
-// a JSON Lines recording (see report.Recorder) that report.Playback reads
-// back.
 package main
 
 import (
@@ -35,12 +23,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, nil); err != nil {
+	if err := runUntilInterrupt(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "prometheus:", err)
 		os.Exit(1)
 	}
+}
+
+// runUntilInterrupt is run until Ctrl-C.
+func runUntilInterrupt(args []string, w io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return run(ctx, args, w, nil)
 }
 
 type options struct {
@@ -75,7 +68,7 @@ func parseFlags(args []string) (options, error) {
 
 // run serves until ctx ends or, with -duration, until the media stopped.
 // ready, if not nil, receives the /metrics URL once it is served.
-func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) error {
+func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) (err error) {
 	o, err := parseFlags(args)
 	if err != nil {
 		return err
@@ -92,7 +85,7 @@ func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) e
 	if err := reg.Register(c); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", o.listen)
 	if err != nil {
 		return err
 	}
@@ -100,7 +93,7 @@ func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) e
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
@@ -112,7 +105,7 @@ func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) e
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)
 	}
-	defer pair.Close()
+	defer func() { _ = pair.Close() }()
 	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 		if err := c.AddPeerConnection(p.Name, pair.Factory, p.PC); err != nil {
 			return err
@@ -137,13 +130,12 @@ func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) e
 
 	var rec *report.Recorder
 	if o.record != "" {
-		f, err := os.Create(o.record)
-		if err != nil {
-			return err
+		f, cerr := os.Create(o.record)
+		if cerr != nil {
+			return cerr
 		}
-		defer f.Close()
 		bw := bufio.NewWriter(f)
-		defer bw.Flush()
+		defer func() { err = errors.Join(err, bw.Flush(), f.Close()) }() // a recording cut short is an error
 		rec = report.NewRecorder(bw)
 	}
 	tick := time.NewTicker(o.interval)

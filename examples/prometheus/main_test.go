@@ -37,12 +37,16 @@ func TestServesMetricsAndRecords(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
 	time.Sleep(time.Second)
-	resp, err := http.Get(url)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +75,7 @@ func TestServesMetricsAndRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	pb := report.NewPlayback(f)
 	n := 0
 	for {

@@ -21,11 +21,35 @@ import (
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	res, err := http.Get(url)
+	return do(t, http.MethodGet, url, nil)
+}
+
+// post posts a JSON body to url.
+func post(t *testing.T, url string, body io.Reader) (int, string) {
+	t.Helper()
+	return do(t, http.MethodPost, url, body)
+}
+
+// do sends a request under t's context and returns the response's status
+// and body.
+func do(t *testing.T, method, url string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := res.Body.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
@@ -62,22 +86,13 @@ func TestEndpoints(t *testing.T) {
 	if _, err := srv.Stats(); !errors.Is(err, ErrNoCall) {
 		t.Errorf("Stats without a call: %v", err)
 	}
-	res, err := http.Post(hs.URL+"/dashboard/api/push?peer=browser", "application/json", strings.NewReader("{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	post(t, hs.URL+"/dashboard/api/push?peer=browser", strings.NewReader("{}"))
 	if dashPath != "POST /api/push" {
 		t.Errorf("dashboard got %q", dashPath)
 	}
 	for _, body := range []string{`nonsense`, `{"type":"answer","sdp":"v=0"}`, `{"type":"offer"}`, `{"type":"offer","sdp":"garbage"}`} {
-		res, err := http.Post(hs.URL+"/offer", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusBadRequest {
-			t.Errorf("POST /offer %s: %d", body, res.StatusCode)
+		if code, _ := post(t, hs.URL+"/offer", strings.NewReader(body)); code != http.StatusBadRequest {
+			t.Errorf("POST /offer %s: %d", body, code)
 		}
 	}
 	if srv.Session() != nil {
@@ -98,7 +113,7 @@ func TestCall(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	defer srv.Close()
+	defer func() { _ = srv.Close() }() // checked below; this one is for a failed test
 
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
@@ -109,7 +124,7 @@ func TestCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pc.Close()
+	defer func() { _ = pc.Close() }()
 	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo} {
 		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 			t.Fatal(err)
@@ -140,16 +155,15 @@ func TestCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-gathered
-	b, _ := json.Marshal(pc.LocalDescription())
-	res, err := http.Post(hs.URL+"/offer", "application/json", bytes.NewReader(b))
+	b, err := json.Marshal(pc.LocalDescription())
 	if err != nil {
 		t.Fatal(err)
 	}
+	code, body := post(t, hs.URL+"/offer", bytes.NewReader(b))
 	var answer webrtc.SessionDescription
-	if err := json.NewDecoder(res.Body).Decode(&answer); err != nil || res.StatusCode != 200 {
-		t.Fatalf("answer: %d %v", res.StatusCode, err)
+	if err := json.Unmarshal([]byte(body), &answer); err != nil || code != 200 {
+		t.Fatalf("answer: %d %v", code, err)
 	}
-	res.Body.Close()
 	if err := pc.SetRemoteDescription(answer); err != nil {
 		t.Fatal(err)
 	}

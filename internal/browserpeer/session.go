@@ -23,9 +23,8 @@ type Session struct {
 	Audio, Video *webrtc.TrackLocalStaticSample
 
 	srv       *Server
-	ctx       context.Context // ends with the call
+	done      <-chan struct{} // closed when the call ends
 	cancel    context.CancelFunc
-	mediaCtx  context.Context // ends with the call or StopMedia
 	stopMedia context.CancelFunc
 	connected chan struct{}
 	connOnce  sync.Once
@@ -50,7 +49,7 @@ type Sent struct {
 func (s *Session) Connected() <-chan struct{} { return s.connected }
 
 // Done is closed when the call has ended.
-func (s *Session) Done() <-chan struct{} { return s.ctx.Done() }
+func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Stats returns our report of this call.
 func (s *Session) Stats() (report.Report, error) { return s.srv.factory.GetStats(s.PC) }
@@ -98,50 +97,54 @@ func (s *Session) Close() error {
 
 // answer builds the pion side for offer and returns its answer with every
 // ICE candidate in it (no trickle).
-func (srv *Server) answer(ctx context.Context, api *webrtc.API, offer webrtc.SessionDescription) (*Session, error) {
+func (s *Server) answer(ctx context.Context, api *webrtc.API, offer webrtc.SessionDescription) (*Session, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
-	sctx, cancel := context.WithCancel(context.Background())
+	// The call outlives ctx, which bounds only the offer/answer exchange.
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	mctx, stop := context.WithCancel(sctx)
-	s := &Session{PC: pc, srv: srv, ctx: sctx, cancel: cancel, mediaCtx: mctx, stopMedia: stop,
-		connected: make(chan struct{}), rtpRead: map[webrtc.SSRC]uint64{}}
+	sess := &Session{
+		PC: pc, srv: s, done: sctx.Done(), cancel: cancel, stopMedia: stop,
+		connected: make(chan struct{}), rtpRead: map[webrtc.SSRC]uint64{},
+	}
 	fail := func(err error) (*Session, error) {
-		_ = s.Close()
+		_ = sess.Close()
 		return nil, err
 	}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
-			s.connOnce.Do(func() { close(s.connected) })
+			sess.connOnce.Do(func() { close(sess.connected) })
 		case webrtc.PeerConnectionStateFailed:
 			// The browser went away (DisableCloseByDTLS keeps pion from
 			// closing behind GetStats' back); close like any other end.
-			go func() { _ = srv.endSession(s) }()
+			go func() { _ = s.endSession(sess) }()
+		default: // new, connecting, disconnected (it may recover), closed: nothing to do
 		}
 	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		s.start(func() { s.read(t) })
+		sess.start(func() { sess.read(sctx, t) })
 	})
 	pc.OnDataChannel(func(dc *webrtc.DataChannel) {
-		dc.OnMessage(func(webrtc.DataChannelMessage) { s.messagesIn.Add(1) })
-		dc.OnOpen(func() { s.start(func() { s.chat(dc) }) })
+		dc.OnMessage(func(webrtc.DataChannelMessage) { sess.messagesIn.Add(1) })
+		dc.OnOpen(func() { sess.start(func() { sess.chat(sctx, dc) }) })
 	})
 	if err := pc.SetRemoteDescription(offer); err != nil {
 		return fail(fmt.Errorf("%w: %v", ErrBadOffer, err))
 	}
-	if s.Audio, err = webrtc.NewTrackLocalStaticSample(
+	if sess.Audio, err = webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio-pion", "pion"); err != nil {
 		return fail(err)
 	}
-	if s.Video, err = webrtc.NewTrackLocalStaticSample(
+	if sess.Video, err = webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "video-pion", "pion"); err != nil {
 		return fail(err)
 	}
 	// AddTrack takes over the transceivers the offer made, so the browser's
 	// sendrecv m-lines carry pion's media back.
-	for _, t := range []webrtc.TrackLocal{s.Audio, s.Video} {
+	for _, t := range []webrtc.TrackLocal{sess.Audio, sess.Video} {
 		if _, err := pc.AddTrack(t); err != nil {
 			return fail(err)
 		}
@@ -161,11 +164,11 @@ func (srv *Server) answer(ctx context.Context, api *webrtc.API, offer webrtc.Ses
 	}
 	// Incoming RTCP reaches rtcstats only while someone reads it; this
 	// also tells the DSCP marker which track each SSRC carries.
-	if err := srv.factory.DrainRTCP(pc); err != nil {
+	if err := s.factory.DrainRTCP(pc); err != nil {
 		return fail(err)
 	}
-	s.start(s.play)
-	return s, nil
+	sess.start(func() { sess.play(mctx) })
+	return sess, nil
 }
 
 // start runs f in a goroutine that Close waits for, unless Close has begun
@@ -176,18 +179,14 @@ func (s *Session) start(f func()) {
 	if s.closing {
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
+	s.wg.Go(f)
 }
 
-// read reads one remote track until the call ends: inbound RTP is observed
-// as the application reads it.
-func (s *Session) read(t *webrtc.TrackRemote) {
+// read reads one remote track until ctx, the call's, ends: inbound RTP is
+// observed as the application reads it.
+func (s *Session) read(ctx context.Context, t *webrtc.TrackRemote) {
 	go func() { // ReadRTP has no context; the track ends when pc closes
-		<-s.ctx.Done()
+		<-ctx.Done()
 		_ = t.SetReadDeadline(time.Now())
 	}()
 	for {
@@ -200,18 +199,20 @@ func (s *Session) read(t *webrtc.TrackRemote) {
 	}
 }
 
-// play sends the testdata, looped, from connection until the call ends.
-func (s *Session) play() {
+// play sends the testdata, looped, from connection until ctx ends (with the
+// call or StopMedia).
+func (s *Session) play(ctx context.Context) {
 	select {
 	case <-s.connected:
-	case <-s.mediaCtx.Done():
+	case <-ctx.Done():
 		return
 	}
 	var wg sync.WaitGroup
 	send := func(f func(context.Context, mediafile.SampleWriter, string, int, ...mediafile.Option) (mediafile.Stats, error),
-		w mediafile.SampleWriter, name string, out *mediafile.Stats) {
+		w mediafile.SampleWriter, name string, out *mediafile.Stats,
+	) {
 		defer wg.Done()
-		st, err := f(s.mediaCtx, w, filepath.Join(s.srv.mediaDir, name), 0)
+		st, err := f(ctx, w, filepath.Join(s.srv.mediaDir, name), 0)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.srv.log.Warnf("sending %s: %v", name, err)
 		}
@@ -225,13 +226,14 @@ func (s *Session) play() {
 	wg.Wait()
 }
 
-// chat sends one message a second on the browser's data channel.
-func (s *Session) chat(dc *webrtc.DataChannel) {
+// chat sends one message a second on the browser's data channel until ctx,
+// the call's, ends.
+func (s *Session) chat(ctx context.Context, dc *webrtc.DataChannel) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for n := 1; ; n++ {
 		select {
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}

@@ -72,7 +72,11 @@ func New(opts ...Option) (*Dashboard, error) {
 		peers:     map[string]*peer{},
 		pushGuard: http.NewCrossOriginProtection(),
 	}
-	d.mux = d.routes()
+	mux, err := d.routes()
+	if err != nil {
+		return nil, err
+	}
+	d.mux = mux
 	return d, nil
 }
 

@@ -18,11 +18,12 @@ import (
 var static embed.FS
 
 // routes serves the page and the API. All paths are relative to where the
-// Dashboard is mounted.
-func (d *Dashboard) routes() *http.ServeMux {
+// Dashboard is mounted. The error is fs.Sub's, which fails only for an
+// invalid directory name: not for this one.
+func (d *Dashboard) routes() (*http.ServeMux, error) {
 	files, err := fs.Sub(static, "static")
 	if err != nil {
-		panic(err) // the embedded tree is fixed at build time
+		return nil, fmt.Errorf("dashboard: embedded page: %w", err)
 	}
 	m := http.NewServeMux()
 	fileServer := http.FileServerFS(files)
@@ -31,7 +32,7 @@ func (d *Dashboard) routes() *http.ServeMux {
 	m.Handle("GET /style.css", fileServer)
 	m.HandleFunc("GET /api/state", d.serveState)
 	m.HandleFunc("POST /api/push", d.servePush)
-	return m
+	return m, nil
 }
 
 // ServeHTTP serves GET / (the page), GET api/state (State as JSON) and
@@ -45,7 +46,11 @@ func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req, err := url.ParseRequestURI(r.RequestURI); err == nil {
 			u.Path, u.RawPath = req.Path+"/", ""
 		}
-		http.Redirect(w, r, u.String(), http.StatusMovedPermanently)
+		// Same origin: the request's own path plus "/". r.URL.Path is
+		// empty only when the path equals the prefix the application
+		// mounted the Dashboard under.
+		http.Redirect(w, r, u.String(), http.StatusMovedPermanently) //nolint:gosec // G710: see above
+
 		return
 	}
 	d.mux.ServeHTTP(w, r)

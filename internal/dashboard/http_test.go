@@ -14,7 +14,7 @@ import (
 
 func do(t *testing.T, h http.Handler, method, target string, body []byte) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	req := httptest.NewRequestWithContext(t.Context(), method, target, bytes.NewReader(body))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	return w
@@ -52,8 +52,10 @@ func TestPushAndState(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := func(ts float64, bytes int) obj {
-		return base(ts, "inbound-rtp", "IT01V", obj{"ssrc": 7, "kind": "video", "trackIdentifier": "x",
-			"bytesReceived": bytes, "googUnknownMember": 5})
+		return base(ts, "inbound-rtp", "IT01V", obj{
+			"ssrc": 7, "kind": "video", "trackIdentifier": "x",
+			"bytesReceived": bytes, "googUnknownMember": 5,
+		})
 	}
 	for _, b := range [][]byte{
 		reportJSON(t, in(10000, 0), base(10000, "unknown-future-type", "U", obj{"foo": 1})),
@@ -112,8 +114,14 @@ func TestPushRejectsBadInput(t *testing.T) {
 		}
 	}
 	after := getState(t, d)
-	a, _ := json.Marshal(after)
-	b, _ := json.Marshal(before)
+	a, err := json.Marshal(after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(before)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(a, b) {
 		t.Errorf("state changed by rejected pushes:\nbefore %s\nafter  %s", b, a)
 	}
@@ -135,7 +143,7 @@ func TestPushRefusesOtherOrigins(t *testing.T) {
 		{"same-origin", "http://example.com", http.StatusNoContent},
 		{"", "", http.StatusNoContent}, // curl, Go
 	} {
-		req := httptest.NewRequest("POST", "/api/push?peer="+c.site+"x", strings.NewReader("{}"))
+		req := httptest.NewRequestWithContext(t.Context(), "POST", "/api/push?peer="+c.site+"x", strings.NewReader("{}"))
 		if c.site != "" {
 			req.Header.Set("Sec-Fetch-Site", c.site)
 			req.Header.Set("Origin", c.origin)
@@ -199,34 +207,48 @@ func TestMountedUnderPrefix(t *testing.T) {
 	c := srv.Client()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	resp, err := c.Get(srv.URL + "/debug/rtc")
-	if err != nil {
-		t.Fatal(err)
+	code, header, _ := fetch(t, c, "GET", srv.URL+"/debug/rtc", nil)
+	if code != http.StatusMovedPermanently || header.Get("Location") != "/debug/rtc/" {
+		t.Errorf("GET /debug/rtc: %d to %q, want a redirect to /debug/rtc/", code, header.Get("Location"))
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != "/debug/rtc/" {
-		t.Errorf("GET /debug/rtc: %d to %q, want a redirect to /debug/rtc/", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	resp, err = c.Post(srv.URL+"/debug/rtc/api/push?peer=x", "application/json", strings.NewReader(`{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Errorf("push under the prefix: %d", resp.StatusCode)
+	code, _, _ = fetch(t, c, "POST", srv.URL+"/debug/rtc/api/push?peer=x", strings.NewReader(`{}`))
+	if code != http.StatusNoContent {
+		t.Errorf("push under the prefix: %d", code)
 	}
 	for _, p := range []string{"/debug/rtc/", "/debug/rtc/app.js", "/debug/rtc/style.css", "/debug/rtc/api/state"} {
-		resp, err := c.Get(srv.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s: %d", p, resp.StatusCode)
+		code, _, b := fetch(t, c, "GET", srv.URL+p, nil)
+		if code != http.StatusOK {
+			t.Errorf("GET %s: %d", p, code)
 		}
 		if p == "/debug/rtc/api/state" && !strings.Contains(string(b), `"name":"x"`) {
 			t.Errorf("state under the prefix: %s", b)
 		}
 	}
+}
+
+// fetch sends a request with c under t's context (a JSON body if body is
+// not nil) and returns the response's status, header and body.
+func fetch(t *testing.T, c *http.Client, method, url string, body io.Reader) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
 }

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"testing"
 
@@ -32,25 +33,32 @@ func mkReport(t *testing.T, objs ...obj) report.Report {
 
 func base(ts float64, typ, id string, members obj) obj {
 	o := obj{"timestamp": ts, "type": typ, "id": id}
-	for k, v := range members {
-		o[k] = v
-	}
+	maps.Copy(o, members)
 	return o
 }
 
 // The reports of one peer at t = 1 s, 3 s and 4 s. Every expected value
 // below is worked out by hand from these numbers.
 func reportA(t *testing.T) report.Report {
+	t.Helper()
 	return mkReport(t,
-		base(1000, "inbound-rtp", "IV", obj{"ssrc": 1, "kind": "video", "trackIdentifier": "t", "codecId": "C",
+		base(1000, "inbound-rtp", "IV", obj{
+			"ssrc": 1, "kind": "video", "trackIdentifier": "t", "codecId": "C",
 			"bytesReceived": 1000, "headerBytesReceived": 120, "packetsReceived": 100, "packetsLost": 5,
-			"jitter": 0.01, "perDscpPacketsReceived": obj{"36": 10}}),
-		base(1000, "outbound-rtp", "OA", obj{"ssrc": 2, "kind": "audio", "bytesSent": 0, "packetsSent": 0,
-			"perDscpPacketsSent": obj{"46": 0}}),
-		base(1000, "remote-inbound-rtp", "RA", obj{"ssrc": 2, "kind": "audio", "localId": "OA",
-			"packetsReceived": 0, "packetsLost": 0, "totalRoundTripTime": 0.1, "roundTripTimeMeasurements": 2, "jitter": 0.004}),
-		base(1000, "candidate-pair", "CP", obj{"transportId": "T", "localCandidateId": "L", "remoteCandidateId": "R",
-			"state": "succeeded", "bytesSent": 500, "bytesReceived": 1000, "currentRoundTripTime": 0.001}),
+			"jitter": 0.01, "perDscpPacketsReceived": obj{"36": 10},
+		}),
+		base(1000, "outbound-rtp", "OA", obj{
+			"ssrc": 2, "kind": "audio", "bytesSent": 0, "packetsSent": 0,
+			"perDscpPacketsSent": obj{"46": 0},
+		}),
+		base(1000, "remote-inbound-rtp", "RA", obj{
+			"ssrc": 2, "kind": "audio", "localId": "OA",
+			"packetsReceived": 0, "packetsLost": 0, "totalRoundTripTime": 0.1, "roundTripTimeMeasurements": 2, "jitter": 0.004,
+		}),
+		base(1000, "candidate-pair", "CP", obj{
+			"transportId": "T", "localCandidateId": "L", "remoteCandidateId": "R",
+			"state": "succeeded", "bytesSent": 500, "bytesReceived": 1000, "currentRoundTripTime": 0.001,
+		}),
 		base(1000, "data-channel", "D", obj{"state": "open", "messagesSent": 10, "messagesReceived": 4}),
 		base(1000, "codec", "C", obj{"transportId": "T", "payloadType": 96, "mimeType": "video/VP8", "clockRate": 90000}),
 		base(1000, "certificate", "X", obj{"fingerprint": "AA", "fingerprintAlgorithm": "sha-256", "base64Certificate": "AA"}),
@@ -58,16 +66,25 @@ func reportA(t *testing.T) report.Report {
 }
 
 func reportB(t *testing.T) report.Report {
+	t.Helper()
 	return mkReport(t,
-		base(3000, "inbound-rtp", "IV", obj{"ssrc": 1, "kind": "video", "trackIdentifier": "t", "codecId": "C",
+		base(3000, "inbound-rtp", "IV", obj{
+			"ssrc": 1, "kind": "video", "trackIdentifier": "t", "codecId": "C",
 			"bytesReceived": 251000, "headerBytesReceived": 2520, "packetsReceived": 300, "packetsLost": 15,
-			"jitter": 0.02, "perDscpPacketsReceived": obj{"36": 110, "38": 50}}),
-		base(3000, "outbound-rtp", "OA", obj{"ssrc": 2, "kind": "audio", "bytesSent": 16000, "packetsSent": 100,
-			"perDscpPacketsSent": obj{"46": 100}}),
-		base(3000, "remote-inbound-rtp", "RA", obj{"ssrc": 2, "kind": "audio", "localId": "OA",
-			"packetsReceived": 95, "packetsLost": 5, "totalRoundTripTime": 0.35, "roundTripTimeMeasurements": 4, "jitter": 0.006}),
-		base(3000, "candidate-pair", "CP", obj{"transportId": "T", "localCandidateId": "L", "remoteCandidateId": "R",
-			"state": "succeeded", "bytesSent": 2500, "bytesReceived": 5000, "currentRoundTripTime": 0.002}),
+			"jitter": 0.02, "perDscpPacketsReceived": obj{"36": 110, "38": 50},
+		}),
+		base(3000, "outbound-rtp", "OA", obj{
+			"ssrc": 2, "kind": "audio", "bytesSent": 16000, "packetsSent": 100,
+			"perDscpPacketsSent": obj{"46": 100},
+		}),
+		base(3000, "remote-inbound-rtp", "RA", obj{
+			"ssrc": 2, "kind": "audio", "localId": "OA",
+			"packetsReceived": 95, "packetsLost": 5, "totalRoundTripTime": 0.35, "roundTripTimeMeasurements": 4, "jitter": 0.006,
+		}),
+		base(3000, "candidate-pair", "CP", obj{
+			"transportId": "T", "localCandidateId": "L", "remoteCandidateId": "R",
+			"state": "succeeded", "bytesSent": 2500, "bytesReceived": 5000, "currentRoundTripTime": 0.002,
+		}),
 		base(3000, "data-channel", "D", obj{"state": "open", "messagesSent": 30, "messagesReceived": 8}),
 		base(3000, "codec", "C", obj{"transportId": "T", "payloadType": 96, "mimeType": "video/VP8", "clockRate": 90000}),
 		// The certificate is gone.
@@ -76,9 +93,12 @@ func reportB(t *testing.T) report.Report {
 
 // reportC: nothing received, jitter and the per-DSCP record absent.
 func reportC(t *testing.T) report.Report {
+	t.Helper()
 	return mkReport(t,
-		base(4000, "inbound-rtp", "IV", obj{"ssrc": 1, "kind": "video", "trackIdentifier": "t",
-			"bytesReceived": 251000, "headerBytesReceived": 2520, "packetsReceived": 300, "packetsLost": 15}),
+		base(4000, "inbound-rtp", "IV", obj{
+			"ssrc": 1, "kind": "video", "trackIdentifier": "t",
+			"bytesReceived": 251000, "headerBytesReceived": 2520, "packetsReceived": 300, "packetsLost": 15,
+		}),
 	)
 }
 

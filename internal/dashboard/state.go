@@ -91,7 +91,7 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 }
 
 // typeOrder puts the busiest objects first, roughly as webrtc-internals does.
-var typeOrder = []report.Type{
+var typeOrder = []report.Type{ //nolint:gochecknoglobals // read-only table
 	report.TypePeerConnection, report.TypeTransport, report.TypeCandidatePair,
 	report.TypeOutboundRTP, report.TypeRemoteInboundRTP, report.TypeInboundRTP,
 	report.TypeRemoteOutboundRTP, report.TypeMediaSource, report.TypeMediaPlayout,

@@ -151,40 +151,8 @@ func (s *av1Sequence) parse(d []byte) {
 	if s.reducedStill {
 		r.skip(5) // seq_level_idx[0]
 		s.ops = 1
-	} else {
-		if r.flag() { // timing_info_present_flag: timing_info()
-			r.skip(64) // num_units_in_display_tick, time_scale
-			if s.equalInterval = r.flag(); s.equalInterval {
-				r.uvlc() // num_ticks_per_picture_minus_1
-			}
-			if s.decoderModelInfo = r.flag(); s.decoderModelInfo {
-				// decoder_model_info()
-				delayLen := int(r.bits(5)) + 1 // buffer_delay_length_minus_1 + 1
-				r.skip(32)                     // num_units_in_decoding_tick
-				s.removalLen = int(r.bits(5)) + 1
-				s.presentationLen = int(r.bits(5)) + 1
-				s.opDelayLen = delayLen
-			}
-		}
-		initialDelay := r.flag()
-		s.ops = int(r.bits(5)) + 1
-		for i := range s.ops {
-			s.opIDC[i] = uint16(r.bits(12))
-			if r.bits(5) >= av1LevelTierFrom {
-				r.skip(1) // seq_tier
-			}
-			if s.decoderModelInfo && r.flag() {
-				s.opModel |= 1 << i
-				// operating_parameters_info(): two delays and low_delay_mode_flag
-				r.skip(2*s.opDelayLen + 1)
-			}
-			if initialDelay && r.flag() {
-				r.skip(4) // initial_display_delay_minus_1
-			}
-			if r.failed {
-				return
-			}
-		}
+	} else if !s.parseOperatingPoints(&r) {
+		return
 	}
 	s.widthBits = int(r.bits(4)) + 1
 	s.heightBits = int(r.bits(4)) + 1
@@ -199,23 +167,76 @@ func (s *av1Sequence) parse(d []byte) {
 	}
 	r.skip(3) // use_128x128_superblock, enable_filter_intra, enable_intra_edge_filter
 	if !s.reducedStill {
-		r.skip(4) // interintra, masked compound, warped motion, dual filter
-		if s.enableOrderHint = r.flag(); s.enableOrderHint {
-			r.skip(2) // enable_jnt_comp, enable_ref_frame_mvs
-		}
-		if !r.flag() { // seq_choose_screen_content_tools
-			s.forceSCT = r.bit()
-		}
-		if s.forceSCT > 0 {
-			if !r.flag() { // seq_choose_integer_mv
-				s.forceIntegerMV = r.bit()
-			}
-		}
-		if s.enableOrderHint {
-			s.orderHintBits = int(r.bits(3)) + 1
-		}
+		s.parseInterTools(&r)
 	}
 	s.valid = !r.failed
+}
+
+// parseOperatingPoints reads the part of sequence_header_obu() that a
+// header without reduced_still_picture_header has, from
+// timing_info_present_flag through the operating points. It is false when
+// the data ends among the operating points.
+func (s *av1Sequence) parseOperatingPoints(r *bitReader) bool {
+	if r.flag() { // timing_info_present_flag: timing_info()
+		s.parseTimingInfo(r)
+	}
+	initialDelay := r.flag()
+	s.ops = int(r.bits(5)) + 1
+	for i := range s.ops {
+		s.opIDC[i] = uint16(r.bits(12))
+		if r.bits(5) >= av1LevelTierFrom {
+			r.skip(1) // seq_tier
+		}
+		if s.decoderModelInfo && r.flag() {
+			s.opModel |= 1 << i
+			// operating_parameters_info(): two delays and low_delay_mode_flag
+			r.skip(2*s.opDelayLen + 1)
+		}
+		if initialDelay && r.flag() {
+			r.skip(4) // initial_display_delay_minus_1
+		}
+		if r.failed {
+			return false
+		}
+	}
+	return true
+}
+
+// parseTimingInfo reads timing_info() and, if present, decoder_model_info().
+func (s *av1Sequence) parseTimingInfo(r *bitReader) {
+	r.skip(64) // num_units_in_display_tick, time_scale
+	if s.equalInterval = r.flag(); s.equalInterval {
+		r.uvlc() // num_ticks_per_picture_minus_1
+	}
+	if s.decoderModelInfo = r.flag(); s.decoderModelInfo {
+		// decoder_model_info()
+		delayLen := int(r.bits(5)) + 1 // buffer_delay_length_minus_1 + 1
+		r.skip(32)                     // num_units_in_decoding_tick
+		s.removalLen = int(r.bits(5)) + 1
+		s.presentationLen = int(r.bits(5)) + 1
+		s.opDelayLen = delayLen
+	}
+}
+
+// parseInterTools reads the tool flags of sequence_header_obu() that follow
+// enable_intra_edge_filter in a header without
+// reduced_still_picture_header, through order_hint_bits_minus_1.
+func (s *av1Sequence) parseInterTools(r *bitReader) {
+	r.skip(4) // interintra, masked compound, warped motion, dual filter
+	if s.enableOrderHint = r.flag(); s.enableOrderHint {
+		r.skip(2) // enable_jnt_comp, enable_ref_frame_mvs
+	}
+	if !r.flag() { // seq_choose_screen_content_tools
+		s.forceSCT = r.bit()
+	}
+	if s.forceSCT > 0 {
+		if !r.flag() { // seq_choose_integer_mv
+			s.forceIntegerMV = r.bit()
+		}
+	}
+	if s.enableOrderHint {
+		s.orderHintBits = int(r.bits(3)) + 1
+	}
 }
 
 // keyFrameSize reads uncompressed_header() (§5.9.2) of a frame header OBU
@@ -227,19 +248,9 @@ func (s *av1Sequence) keyFrameSize(d []byte, tid, sid uint8) (key bool, width, h
 	r := bitReader{p: d}
 	frameType, show, errorResilient := uint32(av1KeyFrame), true, true
 	if !s.reducedStill {
-		if r.flag() { // show_existing_frame
+		var existing bool
+		if existing, frameType, show, errorResilient = s.readFrameType(&r); existing {
 			return false, 0, 0, false
-		}
-		frameType = r.bits(2)
-		show = r.flag()
-		if show && s.decoderModelInfo && !s.equalInterval {
-			r.skip(s.presentationLen) // temporal_point_info()
-		}
-		if !show {
-			r.skip(1) // showable_frame
-		}
-		if frameType != av1SwitchFrame && (frameType != av1KeyFrame || !show) {
-			errorResilient = r.flag()
 		}
 	}
 	if r.failed || frameType != av1KeyFrame {
@@ -262,17 +273,7 @@ func (s *av1Sequence) keyFrameSize(d []byte, tid, sid uint8) (key bool, width, h
 	}
 	r.skip(s.orderHintBits)             // order_hint; primary_ref_frame is not coded for intra frames
 	if s.decoderModelInfo && r.flag() { // buffer_removal_time_present_flag
-		for op := range s.ops {
-			if s.opModel&(1<<op) == 0 {
-				continue
-			}
-			idc := uint32(s.opIDC[op])
-			inTemporal := idc>>tid&1 != 0
-			inSpatial := idc>>(uint32(sid)+8)&1 != 0
-			if idc == 0 || inTemporal && inSpatial {
-				r.skip(s.removalLen) // buffer_removal_time[op]
-			}
-		}
+		s.skipBufferRemovalTimes(&r, tid, sid)
 	}
 	refresh := uint32(av1AllFrames)
 	if !show {
@@ -290,4 +291,44 @@ func (s *av1Sequence) keyFrameSize(d []byte, tid, sid uint8) (key bool, width, h
 		return true, 0, 0, false
 	}
 	return true, width, height, true
+}
+
+// readFrameType reads the start of uncompressed_header() in a sequence without
+// reduced_still_picture_header: show_existing_frame (existing; nothing else
+// is read when it is set), frame_type, show_frame and error_resilient_mode
+// (true where the syntax implies it).
+func (s *av1Sequence) readFrameType(r *bitReader) (existing bool, frameType uint32, show, errorResilient bool) {
+	if r.flag() { // show_existing_frame
+		return true, 0, false, false
+	}
+	frameType = r.bits(2)
+	show = r.flag()
+	if show && s.decoderModelInfo && !s.equalInterval {
+		r.skip(s.presentationLen) // temporal_point_info()
+	}
+	if !show {
+		r.skip(1) // showable_frame
+	}
+	errorResilient = true
+	if frameType != av1SwitchFrame && (frameType != av1KeyFrame || !show) {
+		errorResilient = r.flag()
+	}
+	return false, frameType, show, errorResilient
+}
+
+// skipBufferRemovalTimes skips buffer_removal_time of each operating point
+// with a decoder model that the OBU's temporal_id tid and spatial_id sid
+// belong to (§5.9.2).
+func (s *av1Sequence) skipBufferRemovalTimes(r *bitReader, tid, sid uint8) {
+	for op := range s.ops {
+		if s.opModel&(1<<op) == 0 {
+			continue
+		}
+		idc := uint32(s.opIDC[op])
+		inTemporal := idc>>tid&1 != 0
+		inSpatial := idc>>(uint32(sid)+8)&1 != 0
+		if idc == 0 || inTemporal && inSpatial {
+			r.skip(s.removalLen) // buffer_removal_time[op]
+		}
+	}
 }

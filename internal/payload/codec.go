@@ -43,6 +43,7 @@ func (c Codec) String() string {
 		return "H264"
 	case CodecAV1:
 		return "AV1"
+	default:
+		return "unknown"
 	}
-	return "unknown"
 }

@@ -66,6 +66,7 @@ func (p *Parser) Parse(payload []byte) FrameInfo {
 		h264Frame(payload, &f)
 	case CodecAV1:
 		av1Frame(payload, &p.av1, &f)
+	case CodecUnknown: // nothing to read: only the zero FrameInfo
 	}
 	return f
 }

@@ -81,10 +81,11 @@ func withEPB(rbsp []byte) []byte {
 	return out
 }
 
-func mustHex(s string) []byte {
+func mustHex(tb testing.TB, s string) []byte {
+	tb.Helper()
 	b, err := hex.DecodeString(s)
 	if err != nil {
-		panic(err)
+		tb.Fatal(err)
 	}
 	return b
 }
@@ -185,7 +186,7 @@ func TestVP9FrameInfo(t *testing.T) {
 	// against pion's independent VP9 header parser.
 	for profile := range 4 {
 		for _, cs := range []uint64{2, 7} {
-			hdr := vp9Header(profile, false, true, cs, 1280+uint64(profile), 721+uint64(cs))
+			hdr := vp9Header(profile, false, true, cs, 1280+uint64(profile), 721+cs)
 			var ph vp9.Header
 			if err := ph.Unmarshal(hdr); err != nil {
 				t.Fatalf("profile %d cs %d: pion: %v", profile, cs, err)
@@ -283,7 +284,7 @@ var realSPS = []struct {
 
 func TestH264SPS(t *testing.T) {
 	for _, tc := range realSPS {
-		sps := mustHex(tc.sps)
+		sps := mustHex(t, tc.sps)
 		w, h, ok := h264SPSSize(sps[1:])
 		if !ok || w != tc.w || h != tc.h {
 			t.Errorf("%s: %dx%d (%v), ffprobe %dx%d", tc.name, w, h, ok, tc.w, tc.h)
@@ -363,6 +364,25 @@ func TestH264SPS(t *testing.T) {
 		t.Errorf("4:4:4 scaling lists: %dx%d (%v), want 1274x717", w, h, ok)
 	}
 
+	// Bit depths (§7.4.2.1.1: bit_depth_luma_minus8 and
+	// bit_depth_chroma_minus8 are 0..6): a complete High 4:2:0 SPS,
+	// 1280x720, accepted at the largest depths and refused when either
+	// one is past its range.
+	highDepths := func(luma, chroma uint32) []byte {
+		w := new(bitWriter).put(110, 8).put(0, 8).put(40, 8).ue(0)
+		w.ue(1).ue(luma).ue(chroma).put(0, 1).put(0, 1) // 4:2:0, depths, no bypass, no scaling matrix
+		w.ue(0).ue(2).ue(1).put(0, 1).ue(79).ue(44).put(1, 1).put(1, 1).put(0, 1)
+		return withEPB(w.put(0, 1).trailing())
+	}
+	if w, h, ok := h264SPSSize(highDepths(6, 6)); !ok || w != 1280 || h != 720 {
+		t.Errorf("14-bit luma and chroma: %dx%d (%v), want 1280x720", w, h, ok)
+	}
+	for _, d := range [][2]uint32{{7, 0}, {0, 7}, {7, 7}} {
+		if _, _, ok := h264SPSSize(highDepths(d[0], d[1])); ok {
+			t.Errorf("bit_depth_luma_minus8 %d, bit_depth_chroma_minus8 %d: accepted", d[0], d[1])
+		}
+	}
+
 	for _, bad := range []struct {
 		name string
 		w    *bitWriter
@@ -379,8 +399,8 @@ func TestH264SPS(t *testing.T) {
 }
 
 func TestH264FrameInfo(t *testing.T) {
-	sps := mustHex(realSPS[0].sps) // 320x180
-	pps := mustHex("68cb83cb20")
+	sps := mustHex(t, realSPS[0].sps) // 320x180
+	pps := mustHex(t, "68cb83cb20")
 	idr := []byte{0x65, 0x88, 0x84, 0x00, 0x10}
 	slice2 := []byte{0x41, 0x40, 0x11} // first_mb_in_slice != 0
 	stap := func(nals ...[]byte) []byte {

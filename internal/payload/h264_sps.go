@@ -43,56 +43,14 @@ func h264SPSSize(body []byte) (width, height uint32, ok bool) {
 	}
 	chroma, separate := uint32(1), false // 4:2:0 unless signalled
 	if h264HighProfile(profile) {
-		if chroma = r.ue(); chroma > spsMaxChromaIDC {
+		if chroma, separate, ok = h264HighProfileFields(&r); !ok {
 			return 0, 0, false
-		}
-		if chroma == 3 {
-			separate = r.flag()
-		}
-		if r.ue() > spsMaxBitDepthExt || r.ue() > spsMaxBitDepthExt {
-			return 0, 0, false
-		}
-		r.skip(1)     // qpprime_y_zero_transform_bypass_flag
-		if r.flag() { // seq_scaling_matrix_present_flag
-			lists := 8
-			if chroma == 3 {
-				lists = 12
-			}
-			for i := range lists {
-				if r.flag() { // seq_scaling_list_present_flag[i]
-					size := 16
-					if i >= 6 {
-						size = 64
-					}
-					skipScalingList(&r, size)
-				}
-			}
 		}
 	}
 	if r.ue() > spsMaxLog2Minus4 { // log2_max_frame_num_minus4
 		return 0, 0, false
 	}
-	switch r.ue() { // pic_order_cnt_type
-	case 0:
-		if r.ue() > spsMaxLog2Minus4 {
-			return 0, 0, false
-		}
-	case 1:
-		r.skip(1) // delta_pic_order_always_zero_flag
-		r.se()    // offset_for_non_ref_pic
-		r.se()    // offset_for_top_to_bottom_field
-		n := r.ue()
-		if n > spsMaxPOCCycle {
-			return 0, 0, false
-		}
-		for range n {
-			r.se() // offset_for_ref_frame[i]
-			if r.failed {
-				return 0, 0, false
-			}
-		}
-	case 2:
-	default:
+	if !h264SkipPicOrderCount(&r) {
 		return 0, 0, false
 	}
 	r.ue()    // max_num_ref_frames
@@ -133,6 +91,70 @@ func h264SPSSize(body []byte) (width, height uint32, ok bool) {
 		return 0, 0, false
 	}
 	return uint32(w - cw), uint32(h - ch), true
+}
+
+// h264HighProfileFields reads the members of seq_parameter_set_data() that
+// only the high profiles carry (§7.3.2.1.1), chroma_format_idc through the
+// scaling matrices, and returns chroma_format_idc and
+// separate_colour_plane_flag. ok is false for a value out of its range.
+func h264HighProfileFields(r *bitReader) (chroma uint32, separate, ok bool) {
+	if chroma = r.ue(); chroma > spsMaxChromaIDC {
+		return 0, false, false
+	}
+	if chroma == 3 {
+		separate = r.flag()
+	}
+	// Both are read before either is checked, as the syntax has them.
+	lumaDepth, chromaDepth := r.ue(), r.ue() // bit_depth_luma_minus8, bit_depth_chroma_minus8
+	if lumaDepth > spsMaxBitDepthExt || chromaDepth > spsMaxBitDepthExt {
+		return 0, false, false
+	}
+	r.skip(1)     // qpprime_y_zero_transform_bypass_flag
+	if r.flag() { // seq_scaling_matrix_present_flag
+		lists := 8
+		if chroma == 3 {
+			lists = 12
+		}
+		for i := range lists {
+			if r.flag() { // seq_scaling_list_present_flag[i]
+				size := 16
+				if i >= 6 {
+					size = 64
+				}
+				skipScalingList(r, size)
+			}
+		}
+	}
+	return chroma, separate, true
+}
+
+// h264SkipPicOrderCount walks pic_order_cnt_type and the members it
+// selects (§7.3.2.1.1). It is false for a value out of its range or a
+// truncated cycle of offsets.
+func h264SkipPicOrderCount(r *bitReader) bool {
+	switch r.ue() { // pic_order_cnt_type
+	case 0:
+		return r.ue() <= spsMaxLog2Minus4 // log2_max_pic_order_cnt_lsb_minus4
+	case 1:
+		r.skip(1) // delta_pic_order_always_zero_flag
+		r.se()    // offset_for_non_ref_pic
+		r.se()    // offset_for_top_to_bottom_field
+		n := r.ue()
+		if n > spsMaxPOCCycle {
+			return false
+		}
+		for range n {
+			r.se() // offset_for_ref_frame[i]
+			if r.failed {
+				return false
+			}
+		}
+		return true
+	case 2:
+		return true
+	default:
+		return false
+	}
 }
 
 // skipScalingList walks scaling_list() (§7.3.2.1.1.1): delta_scale values

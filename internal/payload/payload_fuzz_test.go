@@ -96,7 +96,9 @@ func FuzzAV1(f *testing.F) {
 		if key && !start {
 			t.Fatalf("key without start: % x", p)
 		}
-		var v codecs.AV1Packet
+		// The deprecated AV1Packet, not AV1Depacketizer: it is the
+		// reference that exposes W and each OBU element's position.
+		var v codecs.AV1Packet //nolint:staticcheck // see above
 		_, err := v.Unmarshal(p)
 		if start {
 			if err != nil || v.Z || v.N != key {
