@@ -164,13 +164,11 @@ func TestSimulcast(t *testing.T) {
 	}
 	actx, acancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		if _, err := mediafile.SendOpus(actx, audio, filepath.Join(dir, mediafile.AudioFile), 0); err != nil {
 			t.Errorf("audio: %v", err)
 		}
-	}()
+	})
 	sent, err := simSendVideo(layers, ext[sdp.SDESMidURI], ext[sdp.SDESRTPStreamIDURI], mid, 20*time.Millisecond)
 	acancel()
 	wg.Wait()
@@ -299,8 +297,8 @@ func TestSimulcast(t *testing.T) {
 				switch s := r[id].(type) {
 				case *report.OutboundRTPStreamStats, *report.InboundRTPStreamStats,
 					*report.RemoteInboundRTPStreamStats, *report.RemoteOutboundRTPStreamStats:
-					j, _ := json.Marshal(s)
-					t.Logf("%s %s", name, j)
+					j, err := json.Marshal(s)
+					t.Logf("%s %s (%v)", name, j, err)
 				}
 			}
 		}
@@ -314,7 +312,8 @@ func TestSimulcast(t *testing.T) {
 // returns the last reports and B's application counts either way: the
 // assertions say what is missing.
 func simSettle(t *testing.T, fA *rtcstats.Factory, pcA *webrtc.PeerConnection, fB *rtcstats.Factory,
-	pcB *webrtc.PeerConnection, recv *simRecv, timeout time.Duration) (a, b report.Report, reads map[string]simRemote) {
+	pcB *webrtc.PeerConnection, recv *simRecv, timeout time.Duration,
+) (a, b report.Report, reads map[string]simRemote) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var prev string
