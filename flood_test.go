@@ -87,21 +87,23 @@ func waitGoroutines(n int, d time.Duration) int {
 // Per-stream state, measured on linux/amd64 with Go 1.26 (collector, ids,
 // map entry; with WithDSCP also the socket layer's stream and counters):
 //
-//	                    plain    WithDSCP
-//	inbound stream      0.75 KiB  1.5 KiB
-//	inbound RTX stream  0.1 KiB   0.85 KiB
-//	outbound audio      0.8 KiB   1.7 KiB
-//	outbound video+RTX  0.8 KiB   10.5 KiB (two 1024-packet importance rings)
+//	                    plain     WithDSCP adds
+//	inbound video       2.8 KiB   0.75 KiB (frames and burst/gap tracking)
+//	inbound RTX stream  0.1 KiB   0.75 KiB
+//	outbound audio      0.8 KiB   0.9 KiB
+//	outbound video+RTX  2.5 KiB   9.7 KiB (two 1024-packet importance rings)
 //
-// The bounds below round those up: 2 KiB, 1 KiB and 14 KiB. With the
-// default WithMaxStreams of 1024 per table one PeerConnection's streams
-// hold at most 1024 × (2 + 1 + 14) KiB = 17 MiB whatever the peer sends
-// (the outbound table is the application's own; what the network can grow,
-// inbound and RTX, is 3 MiB). Without the caps the flood's 100 000
-// incoming streams alone would hold about 71 MiB (144 MiB with WithDSCP;
-// measured: 744 and 1506 B per stream).
+// (plain: internal/bench BenchmarkMemory; the socket layer's share was
+// measured before frame tracking existed and does not depend on it)
+//
+// The bounds below round those up: 4 KiB (the performance issue's budget
+// per inbound stream), 1 KiB and 14 KiB. With the default WithMaxStreams
+// of 1024 per table one PeerConnection's streams hold at most
+// 1024 × (4 + 1 + 14) KiB = 19 MiB whatever the peer sends (the outbound
+// table is the application's own; what the network can grow, inbound and
+// RTX, is 5 MiB).
 const (
-	inboundStreamBound  = 2 << 10
+	inboundStreamBound  = 4 << 10
 	rtxStreamBound      = 1 << 10
 	outboundStreamBound = 14 << 10
 	floodHeapBound      = DefaultMaxStreams * (inboundStreamBound + rtxStreamBound + outboundStreamBound)
