@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rtcstats/rtcstats"
@@ -38,6 +40,7 @@ type options struct {
 	duration time.Duration
 	interval time.Duration
 	history  int
+	replay   string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -47,6 +50,7 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, "how long to run; 0 runs until Ctrl-C")
 	fs.DurationVar(&o.interval, "interval", time.Second, "how often to take each peer's stats")
 	fs.IntVar(&o.history, "history", dashboard.DefaultHistory, "points kept per chart")
+	fs.StringVar(&o.replay, "replay", "", "show a recording (JSON Lines from -record of examples/loopback or examples/prometheus) instead of a live call")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -92,6 +96,21 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}()
 	fmt.Fprintf(w, "dashboard: http://%s/\n", ln.Addr())
 
+	if o.replay != "" {
+		n, err := replay(d, o.replay)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "replayed %d reports of %s\n", n, o.replay)
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			return fmt.Errorf("serving: %w", err)
+		}
+		fmt.Fprintln(w, "stopped")
+		return nil
+	}
+
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
 		// RFC 8837, as examples/loopback: audio high (EF), video medium
@@ -134,4 +153,31 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "stopped")
 	return nil
+}
+
+// replay pushes every report of a recording into d under the file's name,
+// in order: the charts come from the reports' own timestamps, so they look
+// as they did live (the newest -history points of each).
+func replay(d *dashboard.Dashboard, path string) (int, error) {
+	f, err := os.Open(path) //nolint:gosec // G304: the user names the file
+	if err != nil {
+		return 0, fmt.Errorf("-replay: %w", err)
+	}
+	defer func() { _ = f.Close() }()
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	p := report.NewPlayback(f)
+	n := 0
+	for {
+		r, err := p.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("-replay: %w", err)
+		}
+		if err := d.Push(name, r); err != nil {
+			return n, fmt.Errorf("-replay: report %d: %w", n+1, err)
+		}
+		n++
+	}
 }

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rtcstats/rtcstats/internal/dashboard"
+	"github.com/rtcstats/rtcstats/report"
 )
 
 // A short run serves the page, both peers' inbound streams get charted
@@ -94,5 +97,59 @@ func TestFlagsRejectBadValues(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// -replay shows a recording: three reports 1 s apart whose inbound stream
+// got 125 000 payload bytes each second chart as 1 Mbit/s, by hand.
+func TestReplayShowsARecording(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "call.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := report.NewRecorder(f)
+	for k := range 3 {
+		r := report.Report{}
+		r.Add(&report.InboundRTPStreamStats{
+			Base: report.Base{Timestamp: 1.7e12 + float64(k)*1000, Type: report.TypeInboundRTP, ID: "IT1"},
+			SSRC: 1, Kind: "audio", TrackIdentifier: "a",
+			PacketsReceived: new(uint64(100 * k)), BytesReceived: new(uint64(125000 * k)),
+		})
+		if err := rec.Record(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := replay(d, path)
+	if err != nil || n != 3 {
+		t.Fatalf("replayed %d reports: %v", n, err)
+	}
+	var got []float64
+	for _, p := range d.State().Peers {
+		if p.Name != "call" {
+			continue
+		}
+		for _, o := range p.Objects {
+			for _, c := range o.Charts {
+				for _, s := range c.Series {
+					if o.ID == "IT1" && c.Name == "bitrate" && s.Label == "payload" {
+						got = s.Values
+					}
+				}
+			}
+		}
+	}
+	if len(got) != 2 || got[0] != 1e6 || got[1] != 1e6 {
+		t.Fatalf("payload bitrate %v, want [1e6 1e6]", got)
+	}
+	if _, err := replay(d, filepath.Join(t.TempDir(), "missing.jsonl")); err == nil {
+		t.Fatal("a missing recording replayed")
 	}
 }
