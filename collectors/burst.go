@@ -102,7 +102,7 @@ func (b *BurstLoss) Receive(now time.Time, seq uint16) {
 			b.unmark(s)
 		}
 		if from < ext {
-			b.addGap(ext-1, t)
+			b.addGap(ext-1, b.msUp(now))
 		}
 		b.mark(ext)
 		b.max = ext
@@ -196,14 +196,22 @@ func (b *BurstLoss) decide(received bool) {
 	}
 }
 
-// ms is now in milliseconds after the first packet, modulo 2^32 (49 days;
-// only differences of less than that are taken).
+// ms is now in whole milliseconds after the first packet, modulo 2^32 (49
+// days; only differences of less than 24 days are taken, as int32). Times
+// may come out of order: packets of the RTX and the media stream are
+// stamped on their own goroutines, and a snapshot's now is read before the
+// stream's lock, so packets stamped after it may be accounted before it.
+// The int32 differences keep such times in order: an earlier one only
+// decides less. A time before the first packet counts as the first
+// packet's.
 func (b *BurstLoss) ms(now time.Time) uint32 {
-	d := now.Sub(b.base)
-	if d < 0 {
-		d = 0
-	}
-	return uint32(d / time.Millisecond)
+	return uint32(max(now.Sub(b.base), 0) / time.Millisecond)
+}
+
+// msUp is ms rounded up, for due times: with now rounded down, a number is
+// decided no earlier than BurstHold after it became due.
+func (b *BurstLoss) msUp(now time.Time) uint32 {
+	return uint32((max(now.Sub(b.base), 0) + time.Millisecond - 1) / time.Millisecond)
 }
 
 func (b *BurstLoss) mark(ext int64) {
@@ -236,7 +244,10 @@ type BurstSnapshot struct {
 }
 
 // Snapshot decides what BurstHold allows as of now and returns the
-// metrics, an open loss cluster judged as if it ended here.
+// metrics, an open loss cluster judged as if it ended here. A number that
+// became due less than BurstHold before now is still pending, so a
+// snapshot taken right after a stream's last loss lacks that loss (and
+// counts its burst without it) until BurstHold has passed.
 func (b *BurstLoss) Snapshot(now time.Time) BurstSnapshot {
 	if b.started {
 		b.expire(b.ms(now))

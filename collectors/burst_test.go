@@ -403,3 +403,207 @@ func TestBurstNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per packet", n)
 	}
 }
+
+// The e2e impairment (TestImpairedLossIsExact), packet by packet: audio at
+// 50 packets/s from seq 1007, the first 15 with seq%10 ==
+// 3 after the first 5 dropped (indices 6, 16, ... 146), the media ending
+// at 3900 ms (196 packets), as in the failing runs. By hand: the drops
+// are 10 apart, one burst of 15 lost in 14×10+1 = 141 expected. The last
+// drop becomes due when index 147 arrives, at 2940 ms; until BurstHold
+// after that a copy may still repair it, so a snapshot at 3939 ms has
+// decided indices 0..145 only (50 pending): 14 drops, one burst of 14 lost
+// in 131, the open cluster judged as if it ended there. That is the e2e
+// failure "count 1 lost 14 rate 14/131": a report read less than
+// BurstHold after the packet that revealed the last loss, the lag the
+// README documents, not a miscount. At 3940 ms it is 15 in 141.
+func TestBurstLastLossWaitsForHold(t *testing.T) {
+	const first = 1007
+	var lost []int
+	for i := 5; len(lost) < 15; i++ {
+		if uint16(first+i)%10 == 3 {
+			lost = append(lost, i)
+		}
+	}
+	if lost[0] != 6 || lost[14] != 146 {
+		t.Fatalf("drops at %v", lost) // 1013 is index 6, then every 10th
+	}
+	var b BurstLoss
+	sendInOrder(&b, burstT0, first, 196, lost...)
+	due := burstT0.Add(147 * 20 * time.Millisecond)
+	checkBurst(t, b.Snapshot(due.Add(BurstHold-time.Millisecond)), BurstSnapshot{
+		Expected: 146, Lost: 14, BurstPacketsLost: 14, BurstLossCount: 1, BurstLossRate: 14.0 / 131,
+		Pending: 196 - 146,
+	})
+	checkBurst(t, b.Snapshot(due.Add(BurstHold)), BurstSnapshot{
+		Expected: 196, Lost: 15, BurstPacketsLost: 15, BurstLossCount: 1, BurstLossRate: 15.0 / 141,
+	})
+}
+
+// burstModel is BurstLoss's timing rule kept per sequence number, the
+// plain way, as a reference: number i (an offset from the first packet)
+// becomes due at the time, in ms rounded up, of the first packet accounted
+// with a higher number; every call at time t (ms rounded down, times
+// before the first packet counting as its) decides numbers in order,
+// received ones at once and missing ones once t - due >= BurstHold,
+// stopping at the first that must wait. A copy of a number decided lost is
+// too late.
+type burstModel struct {
+	base    time.Time
+	recv    []bool
+	due     []int64
+	next    int
+	tooLate uint64
+}
+
+func (m *burstModel) ms(at time.Time, up bool) int64 {
+	d := max(at.Sub(m.base), 0)
+	if up {
+		d += time.Millisecond - 1
+	}
+	return int64(d / time.Millisecond)
+}
+
+func (m *burstModel) receive(at time.Time, i int) {
+	if len(m.recv) == 0 {
+		m.base = at
+	}
+	switch {
+	case i >= len(m.recv):
+		for len(m.recv) < i {
+			m.recv = append(m.recv, false)
+			m.due = append(m.due, m.ms(at, true))
+		}
+		m.recv = append(m.recv, true)
+		m.due = append(m.due, 0)
+	case i < m.next:
+		if !m.recv[i] {
+			m.tooLate++
+		}
+	default:
+		m.recv[i] = true
+	}
+	m.expire(at)
+}
+
+func (m *burstModel) expire(at time.Time) {
+	t := m.ms(at, false)
+	for ; m.next < len(m.recv); m.next++ {
+		if !m.recv[m.next] && t-m.due[m.next] < int64(BurstHold/time.Millisecond) {
+			return
+		}
+	}
+}
+
+func (m *burstModel) snapshot(at time.Time) BurstSnapshot {
+	if len(m.recv) > 0 {
+		m.expire(at)
+	}
+	s := refBurst(m.recv[:m.next])
+	s.Pending, s.TooLate = len(m.recv)-m.next, m.tooLate
+	return s
+}
+
+// Times out of order, as the interceptor gives them: each packet is
+// stamped before it waits for the stream's lock, so packets are accounted
+// up to 30 ms out of stamp order; RTX repairs of some losses come stamped
+// up to 1.5 s later from their own goroutine; a stalled sender delivers up
+// to 15 packets with one stamp; the second packet is stamped before the
+// first; and GetStats polls every 100 ms with a now read up to 50 ms
+// before it gets the lock, so earlier than packets already accounted.
+// After every call the result is the reference model's (decided prefix
+// classified offline by refBurst, pending, too late), so no loss is
+// decided before BurstHold by any clock, none is left undecided after it,
+// and the final report counts every loss.
+func TestBurstOutOfOrderTimes(t *testing.T) {
+	var tooLate uint64
+	for seed := range uint64(30) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		const n = 600
+		type event struct {
+			accounted, stamp time.Duration
+			seq              int // -1: a snapshot
+		}
+		var evs []event
+		stall := 0
+		var stallAt time.Duration
+		bad := false
+		for i := range n {
+			nominal := time.Duration(i) * 20 * time.Millisecond
+			stamp := nominal + time.Duration(rng.IntN(40_000))*time.Microsecond
+			if stall == 0 && rng.IntN(50) == 0 {
+				stall, stallAt = 5+rng.IntN(11), nominal+time.Duration(5+rng.IntN(11))*20*time.Millisecond
+			}
+			if stall > 0 {
+				stall--
+				stamp = stallAt
+			}
+			if bad {
+				bad = rng.Float64() < 0.5
+			} else {
+				bad = rng.Float64() < 0.04
+			}
+			switch {
+			case i == 0:
+				evs = append(evs, event{0, 0, 0})
+			case i == 1:
+				evs = append(evs, event{time.Millisecond, -5 * time.Millisecond, 1})
+			case !bad:
+				evs = append(evs, event{stamp + time.Duration(rng.IntN(30))*time.Millisecond, stamp, i})
+			case rng.IntN(3) == 0: // repaired, in time or not
+				st := stamp + time.Duration(rng.IntN(1_500_000))*time.Microsecond
+				evs = append(evs, event{st + time.Duration(rng.IntN(30))*time.Millisecond, st, i})
+			}
+		}
+		for p := 100 * time.Millisecond; p < n*20*time.Millisecond+3*time.Second; p += 100 * time.Millisecond {
+			evs = append(evs, event{p, p - time.Duration(rng.IntN(50_000))*time.Microsecond, -1})
+		}
+		slices.SortStableFunc(evs, func(a, b event) int { return int(a.accounted - b.accounted) })
+
+		first := uint16(rng.IntN(1 << 16))
+		var b BurstLoss
+		var m burstModel
+		var prev BurstSnapshot
+		for k, e := range evs {
+			at := burstT0.Add(e.stamp)
+			if e.seq >= 0 {
+				b.Receive(at, first+uint16(e.seq))
+				m.receive(at, e.seq)
+				if k%7 != 0 {
+					continue
+				}
+			}
+			got, want := b.Snapshot(at), m.snapshot(at)
+			if got.Expected != want.Expected || got.Lost != want.Lost || got.BurstPacketsLost != want.BurstPacketsLost ||
+				got.BurstLossCount != want.BurstLossCount || got.Pending != want.Pending || got.TooLate != want.TooLate ||
+				!levelNear(got.BurstLossRate, want.BurstLossRate) || !levelNear(got.GapLossRate, want.GapLossRate) {
+				t.Fatalf("seed %d, event %d (%+v):\ngot  %+v\nwant %+v", seed, k, e, got, want)
+			}
+			if got.BurstLossCount < prev.BurstLossCount || got.BurstPacketsLost < prev.BurstPacketsLost ||
+				got.Expected < prev.Expected || got.Lost < prev.Lost {
+				t.Fatalf("seed %d: went back from %+v to %+v", seed, prev, got)
+			}
+			prev = got
+		}
+		if prev.Pending != 0 || prev.Lost == 0 {
+			t.Fatalf("seed %d: the last poll, 3 s after the stream, left %d pending of %d lost", seed, prev.Pending, prev.Lost)
+		}
+		tooLate += prev.TooLate
+	}
+	if tooLate == 0 {
+		t.Fatal("no repair came too late: the scenario misses a case")
+	}
+}
+
+// A packet stamped before the stream's first (another goroutine stamped it
+// first, this one took the lock first) makes the numbers it skips due at
+// the first packet's time, not before: 1 is decided lost BurstHold after
+// the first packet, not 5 ms earlier. A snapshot stamped earlier still
+// decides nothing.
+func TestBurstTimesBeforeFirst(t *testing.T) {
+	var b BurstLoss
+	b.Receive(burstT0, 0)
+	b.Receive(burstT0.Add(-5*time.Millisecond), 2)
+	checkBurst(t, b.Snapshot(burstT0.Add(-time.Hour)), BurstSnapshot{Expected: 1, Pending: 2})
+	checkBurst(t, b.Snapshot(burstT0.Add(BurstHold-time.Millisecond)), BurstSnapshot{Expected: 1, Pending: 2})
+	checkBurst(t, b.Snapshot(burstT0.Add(BurstHold)), BurstSnapshot{Expected: 3, Lost: 1, GapLossRate: 1.0 / 3})
+}

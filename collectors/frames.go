@@ -84,6 +84,10 @@ const (
 	slotMinMayStart           // the lowest packet so far may begin a frame
 	slotHasSize               // width and height are set
 	slotPrevOther             // the packet before the lowest was received with another timestamp
+	// A sent frame that began without a target: its bytes are not
+	// counted and it is not judged huge. Shares slotBroken's bit, which
+	// a sender does not use.
+	slotUnjudged = slotBroken
 )
 
 // frameSlot is the state of one frame, the packets of one RTP timestamp:
@@ -93,7 +97,7 @@ type frameSlot struct {
 	first         int64  // µs after the tracker's base: the earliest arrival
 	ts            uint32 // RTP timestamp
 	span          uint32 // µs from the earliest to the latest arrival
-	bytes         uint32 // payload media bytes (FrameInfo.MediaBytes), saturating
+	bytes         uint32 // payload media bytes (FrameInfo.MediaBytes), saturating; sender only
 	width, height uint32
 	lowOff        uint16 // lowest packet seen - slotBase
 	maxOff        uint16 // highest packet seen - lowest
@@ -156,6 +160,11 @@ func (s *frameSlot) lowestSeq(base int64) int64 { return base + int64(s.lowOff) 
 // the sequence numbering (RFC 3550 A.1 probation): frames in progress are
 // dropped and counting resumes from the second of them.
 //
+// A sent frame counts when its marker packet is sent. A sender's packets
+// leave in sequence order, so one below the highest is a retransmission
+// and changes nothing, and the sender keeps only the frame in progress
+// (see sent); restarts are taken as for a receiver.
+//
 // Packet does not allocate; all state is in the struct (about 1.1 KiB,
 // TestTrackerSizes holds it to 1.2 KiB). Times are kept to the microsecond
 // (assembly) and the millisecond (frame rate). The tracker reads no clock:
@@ -170,7 +179,7 @@ type FrameTracker struct {
 	highest  int64
 	slotBase int64 // origin of the frames' lowOff
 	seen     [frameSeqWindow / 64]uint64
-	slots    [frameSlots]frameSlot
+	slots    [frameSlots]frameSlot // a sender uses the first only: its frame in progress
 
 	recentSeq [frameRecent]int64 // the last accepted packets, a ring
 	recentTS  [frameRecent]uint32
@@ -191,6 +200,8 @@ type FrameTracker struct {
 	longAt   [fpsLongGaps]uint32 // the frames count of the completion after it
 
 	dir                 FrameDirection
+	explicit            bool   // the codec's payload marks every frame's first packet (VP8, VP9)
+	firstOnly           bool   // only a frame's first packet tells its key and size (VP8)
 	badSeq              uint16 // a packet with this number would confirm a restart
 	accepted, hasBad    bool   // a packet has been accepted; badSeq is set
 	hasTarget, judged   bool
@@ -209,7 +220,19 @@ func NewFrameTracker(c payload.Codec, dir FrameDirection) *FrameTracker {
 	if c == payload.CodecUnknown || (dir != FrameReceiver && dir != FrameSender) {
 		return nil
 	}
-	return &FrameTracker{parser: payload.NewParser(c), dir: dir}
+	f := &FrameTracker{dir: dir}
+	f.setParser(c)
+	return f
+}
+
+func (f *FrameTracker) setParser(c payload.Codec) {
+	f.parser = payload.NewParser(c)
+	f.explicit = c == payload.CodecVP8 || c == payload.CodecVP9
+	// The VP8 payload header, which holds the key frame flag and a key
+	// frame's size, is only in the packet that begins the frame (RFC 7741
+	// §4.3). The parser reads a VP9 size from a scalability structure in
+	// any packet, and H.264 and AV1 key frames from any packet.
+	f.firstOnly = c == payload.CodecVP8
 }
 
 // SetCodec switches the tracker to codec c after a change of the stream's
@@ -220,7 +243,7 @@ func (f *FrameTracker) SetCodec(c payload.Codec) {
 	if f == nil || c == f.parser.Codec() {
 		return
 	}
-	f.parser = payload.NewParser(c)
+	f.setParser(c)
 	f.slots = [frameSlots]frameSlot{}
 }
 
@@ -229,7 +252,10 @@ func (f *FrameTracker) SetCodec(c payload.Codec) {
 // "frames that have an encoded size at least 2.5 times the average size of
 // the frames", the average being "the target bitrate per second divided by
 // the target FPS at the time the frame was encoded". A frame is judged
-// against the target in force when its last packet is sent. A zero bitrate
+// against the target in force when its last packet is sent, if there was
+// one when its first was sent (the bytes of a frame are only counted
+// while there is a target: the first frame after SetTarget may be left
+// unjudged). A zero bitrate
 // or frame rate withdraws the target: later frames are not judged, and the
 // count so far stays. Only meaningful for FrameSender.
 func (f *FrameTracker) SetTarget(bitrate, fps float64) error {
@@ -256,6 +282,8 @@ func (f *FrameTracker) SetTarget(bitrate, fps float64) error {
 // timestamp, which §4 makes the original's, and its marker bit, which
 // senders copy from the original (pion's NACK responder re-sends the
 // original header).
+//
+//nolint:cyclop,gocognit // the per-packet path keeps its branches inline (BenchmarkFrameTrackerPacket)
 func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marker bool, pl []byte) {
 	if f == nil {
 		return
@@ -263,9 +291,15 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 	if !f.accepted {
 		f.base = now
 		f.accepted, f.lowest, f.highest = true, int64(seq), int64(seq)
+		if f.dir == FrameSender {
+			f.highest-- // the first packet is new
+		}
 	}
-	t := now.Sub(f.base)
 	ext := f.highest + int64(int16(seq-uint16(f.highest)))
+	if f.dir == FrameSender {
+		f.sent(now, ext, seq, timestamp, marker, pl)
+		return
+	}
 	switch behind := f.highest - ext; {
 	case behind < 0:
 		f.forget(f.highest+1, ext)
@@ -295,23 +329,35 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 	if f.parser.Codec() == payload.CodecUnknown || len(pl) == 0 {
 		// The window still follows the stream. A padding-only packet
 		// belongs to no frame, but is the predecessor of the next one.
-		if f.dir == FrameReceiver {
-			f.proveNext(ext, timestamp, t)
+		if !f.explicit {
+			f.proveNext(ext, timestamp, now, f.micros(now))
+			f.remember(ext, timestamp)
 		}
-		f.remember(ext, timestamp)
 		return
 	}
 
-	info := f.parser.Parse(pl)
+	var info payload.FrameInfo
+	if !f.firstOnly || vp8MayStart(pl) {
+		info = f.parser.Parse(pl)
+	}
 	s := f.slot(timestamp)
 	placed := f.place(s, ext, timestamp, info.MayStart)
-	f.remember(ext, timestamp)
+	if !f.explicit {
+		f.remember(ext, timestamp)
+	}
 	if !placed {
 		return
 	}
-	f.arrived(s, t.Microseconds())
+	// Arrival times bound the assembly time. With explicit starts a frame
+	// completes only on one of its own packets, the last to arrive, so
+	// only its first and that one need the time (see tryComplete).
+	us := noTime
+	if s.packets == 0 || !f.explicit {
+		us = f.micros(now)
+		f.arrived(s, us)
+	}
 	s.packets++
-	s.bytes = uint32(min(uint64(s.bytes)+uint64(max(info.MediaBytes, 0)), math.MaxUint32))
+	// MediaBytes only serve a sender's huge frames.
 	if info.Key {
 		s.flags |= slotKey
 	}
@@ -335,16 +381,82 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 		s.endOff = off
 	}
 
-	if f.dir == FrameSender {
-		if s.is(slotHasEnd) && !s.is(slotDone) {
-			f.complete(s, t)
-		}
-		return
-	}
-	f.tryComplete(s, t)
+	f.tryComplete(s, now, us)
 	// This packet may be the predecessor that tells where the next frame
 	// begins.
-	f.proveNext(ext, timestamp, t)
+	if !f.explicit {
+		f.proveNext(ext, timestamp, now, us)
+	}
+}
+
+// vp8MayStart reports whether a VP8 payload's descriptor has S=1 and
+// partition index 0 (RFC 7741 §4.2). Only such a packet begins a frame and
+// carries the payload header with the key flag and size: for any other the
+// parser, which checks the same bits, finds nothing a receiver uses (the
+// media bytes serve a sender only). pl is not empty.
+func vp8MayStart(pl []byte) bool { return pl[0]&0x17 == 0x10 }
+
+// noTime marks a packet time not read yet.
+const noTime int64 = math.MinInt64
+
+// micros is now in µs after the first packet.
+func (f *FrameTracker) micros(now time.Time) int64 { return now.Sub(f.base).Microseconds() }
+
+// sent is Packet for a sender, whose packets leave in sequence order: a
+// number not above the highest is a retransmission (pion's NACK responder
+// re-sends the original packet, number and all) and changes nothing, and
+// the packets of a frame are consecutive, so it keeps the one frame in
+// progress and no window. A frame counts when its marker packet is sent;
+// one whose marker never went out before the next timestamp does not. The
+// time is read once per frame, when it counts.
+func (f *FrameTracker) sent(now time.Time, ext int64, seq uint16, ts uint32, marker bool, pl []byte) {
+	switch behind := f.highest - ext; {
+	case behind < 0:
+		f.highest = ext
+	case behind >= frameRestartGap:
+		// A restart of the numbering, confirmed by the next packet, as
+		// for a receiver.
+		if !f.hasBad || seq != f.badSeq {
+			f.badSeq, f.hasBad = seq+1, true
+			return
+		}
+		f.restart(seq)
+		ext = f.highest
+	default:
+		f.hasBad = false
+		return
+	}
+	f.hasBad = false
+	if len(pl) == 0 || f.parser.Codec() == payload.CodecUnknown {
+		return // padding belongs to no frame
+	}
+	s := &f.slots[0] // a sender's only frame
+	first := s.packets == 0 || s.ts != ts
+	if first {
+		*s = frameSlot{ts: ts}
+		if !f.hasTarget {
+			s.flags |= slotUnjudged
+		}
+	}
+	s.packets = min(s.packets, math.MaxUint16-1) + 1
+	// Where only the first packet tells the key and size, a later one is
+	// parsed for its bytes alone, and not at all without a judgement.
+	if first || !f.firstOnly || !s.is(slotUnjudged) { //nolint:nestif // per-packet path, inline on purpose
+		info := f.parser.Parse(pl)
+		s.bytes = uint32(min(uint64(s.bytes)+uint64(max(info.MediaBytes, 0)), math.MaxUint32))
+		if first || !f.firstOnly {
+			if info.Key {
+				s.flags |= slotKey
+			}
+			if info.HasSize {
+				s.flags |= slotHasSize
+				s.width, s.height = info.Width, info.Height
+			}
+		}
+	}
+	if marker && !s.is(slotDone) {
+		f.complete(s, ext, f.micros(now))
+	}
 }
 
 // place records packet ext as one of frame s's. It reports false, marking
@@ -352,8 +464,10 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 func (f *FrameTracker) place(s *frameSlot, ext int64, ts uint32, mayStart bool) bool {
 	if s.packets == 0 {
 		s.lowOff = f.slotOffset(ext)
-		s.set(slotMinMayStart, mayStart)
-		s.set(slotPrevOther, f.knownOther(ext-1, ts))
+		if !f.explicit { // with explicit starts nothing else proves one
+			s.set(slotMinMayStart, mayStart)
+			s.set(slotPrevOther, f.knownOther(ext-1, ts))
+		}
 		return true
 	}
 	low := s.lowestSeq(f.slotBase)
@@ -374,25 +488,29 @@ func (f *FrameTracker) place(s *frameSlot, ext int64, ts uint32, mayStart bool) 
 	s.maxOff += uint16(d)
 	s.startOff += uint16(d)
 	s.endOff += uint16(d)
-	s.set(slotMinMayStart, mayStart)
-	s.set(slotPrevOther, f.knownOther(ext-1, ts))
+	if !f.explicit {
+		s.set(slotMinMayStart, mayStart)
+		s.set(slotPrevOther, f.knownOther(ext-1, ts))
+	}
 	return true
 }
 
-// arrived records an arrival at us (µs after base) for frame s.
-func (f *FrameTracker) arrived(s *frameSlot, us int64) {
+// arrived records an arrival at us (µs after base) for frame s, and
+// reports false when that breaks the frame.
+func (f *FrameTracker) arrived(s *frameSlot, us int64) bool {
 	if s.packets == 0 {
 		s.first, s.span = us, 0
-		return
+		return true
 	}
 	last := s.first + int64(s.span)
 	first := min(s.first, us)
 	last = max(last, us)
 	if last-first > math.MaxUint32 {
 		s.flags |= slotBroken // packets over 71 minutes apart are no frame
-		return
+		return false
 	}
 	s.first, s.span = first, uint32(last-first)
+	return true
 }
 
 // slotOffset returns ext's offset from slotBase, first moving slotBase to
@@ -429,6 +547,8 @@ func (f *FrameTracker) restart(seq uint16) {
 	f.seen = [frameSeqWindow / 64]uint64{}
 	f.slots = [frameSlots]frameSlot{}
 	f.recentHead, f.recentN = 0, 0
+	// Any frame of the new numbering is newer than the size's frame.
+	f.sizeSeq = math.MinInt64
 }
 
 // remember records that packet ext was accepted with timestamp ts.
@@ -466,34 +586,27 @@ func (f *FrameTracker) knownOther(ext int64, ts uint32) bool {
 // proveNext tells the frames whose lowest packet follows packet ext, of
 // timestamp ts, that their predecessor belongs to another timestamp, and
 // counts those that are now complete.
-func (f *FrameTracker) proveNext(ext int64, ts uint32, t time.Duration) {
-	if f.explicitStart() {
-		return
+func (f *FrameTracker) proveNext(ext int64, ts uint32, now time.Time, us int64) {
+	if ext >= f.highest {
+		return // every tracked frame's lowest packet was accepted: none is above
 	}
 	for i := range f.slots {
 		n := &f.slots[i]
 		if n.packets != 0 && n.ts != ts && !n.is(slotDone) && n.lowestSeq(f.slotBase) == ext+1 {
 			n.flags |= slotPrevOther
-			f.tryComplete(n, t)
+			f.tryComplete(n, now, us)
 		}
 	}
-}
-
-// explicitStart reports whether the codec's payload marks every frame's
-// first packet.
-func (f *FrameTracker) explicitStart() bool {
-	c := f.parser.Codec()
-	return c == payload.CodecVP8 || c == payload.CodecVP9
 }
 
 // slot returns the frame of timestamp ts, starting one in the oldest slot
 // if it is not tracked.
 func (f *FrameTracker) slot(ts uint32) *frameSlot {
-	if s := &f.slots[f.recentSlot]; s.packets != 0 && s.ts == ts {
+	if s := &f.slots[f.recentSlot]; s.ts == ts && s.packets != 0 {
 		return s
 	}
 	for i := range f.slots {
-		if s := &f.slots[i]; s.packets != 0 && s.ts == ts {
+		if s := &f.slots[i]; s.ts == ts && s.packets != 0 {
 			f.recentSlot = uint8(i)
 			return s
 		}
@@ -507,13 +620,15 @@ func (f *FrameTracker) slot(ts uint32) *frameSlot {
 
 // tryComplete counts a received frame once its first packet is known and
 // every packet from it to the marker packet has arrived.
-func (f *FrameTracker) tryComplete(s *frameSlot, t time.Duration) {
+// The time is us, µs after base, or noTime: then it is read from now if
+// the frame completes.
+func (f *FrameTracker) tryComplete(s *frameSlot, now time.Time, us int64) {
 	if s.flags&(slotDone|slotBroken) != 0 || !s.is(slotHasEnd) {
 		return
 	}
 	first := s.startOff
 	if !s.is(slotHasStart) {
-		if f.explicitStart() {
+		if f.explicit {
 			return
 		}
 		if !s.is(slotPrevOther) && (s.lowestSeq(f.slotBase) != f.lowest || !s.is(slotMinMayStart)) {
@@ -526,11 +641,19 @@ func (f *FrameTracker) tryComplete(s *frameSlot, t time.Duration) {
 	if first != 0 || s.maxOff != s.endOff || int(s.packets) != int(s.endOff)+1 {
 		return
 	}
-	f.complete(s, t)
+	if us == noTime {
+		// Explicit starts: this packet, the frame's last, was not timed.
+		us = f.micros(now)
+		if !f.arrived(s, us) {
+			return
+		}
+	}
+	f.complete(s, s.lowestSeq(f.slotBase), us)
 }
 
-// complete counts frame s, finished at t.
-func (f *FrameTracker) complete(s *frameSlot, t time.Duration) {
+// complete counts frame s, whose lowest packet is low, finished at us (µs
+// after base).
+func (f *FrameTracker) complete(s *frameSlot, low int64, us int64) {
 	s.flags |= slotDone
 	f.frames++
 	if s.is(slotKey) {
@@ -541,13 +664,13 @@ func (f *FrameTracker) complete(s *frameSlot, t time.Duration) {
 		f.assembly += time.Duration(s.span) * time.Microsecond
 	}
 	// A late frame does not overwrite the size of a newer one.
-	if low := s.lowestSeq(f.slotBase); s.is(slotHasSize) && (!f.hasSize || low >= f.sizeSeq) {
+	if s.is(slotHasSize) && (!f.hasSize || low >= f.sizeSeq) {
 		f.hasSize, f.width, f.height, f.sizeSeq = true, s.width, s.height, low
 	}
-	if f.hasTarget && float64(s.bytes) >= hugeFrameFactor*f.targetBytes {
+	if f.hasTarget && !s.is(slotUnjudged) && float64(s.bytes) >= hugeFrameFactor*f.targetBytes {
 		f.huge++
 	}
-	f.recordDone(t.Milliseconds())
+	f.recordDone(us / 1000)
 }
 
 // recordDone notes the completion of frame number f.frames at ms.
@@ -586,7 +709,10 @@ func (f *FrameTracker) gapBefore(frame uint32, b uint8) int64 {
 }
 
 // framesInLastSecond counts completions in (now-1s, now], to the
-// millisecond; ok is false when the ring is too small to know.
+// millisecond; ok is false when the ring is too small to know. A snapshot's
+// now may come before the newest completions: GetStats reads the clock,
+// then waits for the stream's lock while packets stamped later are
+// accounted. Those are counted in Frames but lie after the window.
 func (f *FrameTracker) framesInLastSecond(nowMs int64) (n int, ok bool) {
 	const second = int64(time.Second / time.Millisecond)
 	age := nowMs - f.lastDone
@@ -596,7 +722,9 @@ func (f *FrameTracker) framesInLastSecond(nowMs int64) (n int, ok bool) {
 		if age >= second {
 			return n, true
 		}
-		n++
+		if age >= 0 {
+			n++
+		}
 		if frame <= 1 {
 			return n, true // the stream's first frame
 		}

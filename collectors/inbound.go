@@ -99,7 +99,9 @@ func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, pkt []byte) 
 	s.packetsReceived++
 	s.bytesReceived += uint64(h.PayloadLen)
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen)
-	s.lastPacket = now
+	if now.After(s.lastPacket) { // RTX repairs and late packets may carry older times
+		s.lastPacket = now
+	}
 	s.payloadType = h.PayloadType
 	if len(mid) > 0 && string(mid) != s.mid {
 		s.mid = string(mid)
@@ -195,7 +197,9 @@ func (s *Inbound) OnRTXMediaPacket(now time.Time, h *rtpx.Header, osn uint16, or
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen + 2)
 	s.rtxPackets++
 	s.rtxBytes += uint64(payload)
-	s.lastPacket = now
+	if now.After(s.lastPacket) { // RTX repairs and late packets may carry older times
+		s.lastPacket = now
+	}
 	switch s.seq.receive(osn, false) {
 	case seqDuplicate:
 		s.packetsDuplicated++
