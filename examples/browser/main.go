@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/rtcstats/rtcstats"
-	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/browserpeer"
 	"github.com/rtcstats/rtcstats/internal/dashboard"
+	"github.com/rtcstats/rtcstats/internal/peers"
 )
 
 func main() {
@@ -67,13 +67,9 @@ func run(args []string, w io.Writer) error {
 		return err
 	}
 	srv, err := browserpeer.New(browserpeer.Config{
-		FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
-			dscp.WithKindPriority(dscp.KindAudio, dscp.PriorityHigh),
-			dscp.WithKindPriority(dscp.KindVideo, dscp.PriorityMedium),
-			dscp.WithDataChannelPriority(dscp.PriorityLow),
-		)},
-		LoopbackOnly: o.loopbackOnly,
-		Dashboard:    dash,
+		FactoryOptions: []rtcstats.Option{peers.DSCPPolicy()}, // RFC 8837: audio EF, video AF42/AF43, data DF
+		LoopbackOnly:   o.loopbackOnly,
+		Dashboard:      dash,
 	})
 	if err != nil {
 		return err

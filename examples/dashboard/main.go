@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rtcstats/rtcstats"
-	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/dashboard"
 	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/report"
@@ -112,13 +111,7 @@ func run(ctx context.Context, args []string, w io.Writer) error {
 	}
 
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
-		// RFC 8837, as examples/loopback: audio high (EF), video medium
-		// (AF42 key frames, AF43 others), data channels low (DF).
-		dscp.WithKindPriority(dscp.KindAudio, dscp.PriorityHigh),
-		dscp.WithKindPriority(dscp.KindVideo, dscp.PriorityMedium),
-		dscp.WithDataChannelPriority(dscp.PriorityLow),
-	)}})
+	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{peers.DSCPPolicy()}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)

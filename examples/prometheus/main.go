@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rtcstats/rtcstats"
-	"github.com/rtcstats/rtcstats/dscp"
 	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/prom"
 	"github.com/rtcstats/rtcstats/report"
@@ -96,11 +95,7 @@ func run(ctx context.Context, args []string, w io.Writer, ready chan<- string) (
 	defer func() { _ = srv.Close() }()
 
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{rtcstats.WithDSCP(
-		dscp.WithKindPriority(dscp.KindAudio, dscp.PriorityHigh),
-		dscp.WithKindPriority(dscp.KindVideo, dscp.PriorityMedium),
-		dscp.WithDataChannelPriority(dscp.PriorityLow),
-	)}})
+	pair, err := peers.New(cctx, peers.Config{FactoryOptions: []rtcstats.Option{peers.DSCPPolicy()}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("connecting the peers: %w", err)
