@@ -94,8 +94,13 @@ func TestWallClockStep(t *testing.T) {
 			}
 			t.Fatalf("%s: %v", ph.name, err)
 		}
-		// Long enough for a new SR, RR and RTT sample in each direction.
+		// Long enough for a new SR, RR and RTT sample in each direction;
+		// a loaded machine's report tickers run late, so wait (up to 3 s
+		// more) until every stream has one.
 		time.Sleep(1200 * time.Millisecond)
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !newRTTSamples(pair, prevRTTs); {
+			time.Sleep(100 * time.Millisecond)
+		}
 		for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
 			r, err := pair.Factory.GetStats(p.PC)
 			nowMs := float64(time.Now().UnixNano()) / 1e6 // wall clock, as stepped
@@ -127,6 +132,24 @@ func TestWallClockStep(t *testing.T) {
 // checkClockPhase checks one peer's report taken at wall-clock time nowMs.
 // prevRTTs holds each stream's RTT sample count at the previous phase. It
 // returns the RTTs and jitters it saw, for the log.
+// newRTTSamples reports whether every outgoing stream of both peers has an
+// RTT sample that prev (as checkClockPhase keeps it) has not seen.
+func newRTTSamples(pair *peers.Pair, prev map[string]uint64) bool {
+	for _, p := range []*peers.Peer{pair.Offerer, pair.Answerer} {
+		r, err := pair.Factory.GetStats(p.PC)
+		if err != nil {
+			return false
+		}
+		for _, o := range report.Filter[*report.OutboundRTPStreamStats](r) {
+			ri, ok := report.Lookup[*report.RemoteInboundRTPStreamStats](r, deref2(o.RemoteID))
+			if !ok || ri.RoundTripTimeMeasurements == nil || *ri.RoundTripTimeMeasurements <= prev[p.Name+" "+o.Kind] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func checkClockPhase(t *testing.T, phase, peer string, r report.Report, nowMs float64, prevRTTs map[string]uint64) string {
 	t.Helper()
 	var seen []string
