@@ -372,28 +372,20 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 		snap := s.col.Snapshot(now)
 		o := snap.Outbound
 		mid, tid, cid := conv.links(r, dirSend, o.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
-		if o.Mid == nil {
-			o.Mid = mid
-		}
-		o.TransportID, o.CodecID = tid, cid
-		if e, ok := encs[o.SSRC]; ok && o.Kind == kindVideo { // neither exists for audio
-			if e.rid != "" {
-				o.Rid = new(e.rid)
+		l := &streamLinks{mid: mid, transportID: tid, codecID: cid}
+		s.links.Store(l)
+		if e, ok := encs[o.SSRC]; ok {
+			if o.Kind == kindVideo { // neither exists for audio
+				if e.rid != "" {
+					o.Rid = new(e.rid)
+				}
+				o.EncodingIndex = new(e.index)
 			}
-			o.EncodingIndex = new(e.index)
+			if e.trackID != "" {
+				o.MediaSourceID = i.mediaSource(r, conv, e.trackID, o.Kind, snap)
+			}
 		}
-		s.links.Store(&streamLinks{mid: o.Mid, transportID: tid, codecID: cid})
-		if e, ok := encs[o.SSRC]; ok && e.trackID != "" {
-			o.MediaSourceID = i.mediaSource(r, conv, e.trackID, o.Kind, snap)
-		}
-		if s.marks != nil {
-			o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
-		}
-		r[o.ID] = o
-		if ri := snap.Remote; ri != nil {
-			ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
-			r[ri.ID] = ri
-		}
+		addOutbound(r, s, snap, l)
 	}
 	for _, s := range ins {
 		snap := s.col.Snapshot(now)
@@ -405,22 +397,9 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			continue
 		}
 		mid, tid, cid := conv.links(r, dirRecv, in.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
-		if in.Mid == nil {
-			in.Mid = mid
-		}
-		in.TransportID, in.CodecID = tid, cid
-		s.links.Store(&streamLinks{mid: in.Mid, transportID: tid, codecID: cid})
-		if s.marks != nil {
-			in.PerDSCPPacketsReceived = s.marks.PerDSCP()
-		}
-		r[in.ID] = in
-		for _, c := range snap.CSRCs {
-			r[c.ID] = c
-		}
-		if ro := snap.Remote; ro != nil {
-			ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
-			r[ro.ID] = ro
-		}
+		l := &streamLinks{mid: mid, transportID: tid, codecID: cid}
+		s.links.Store(l)
+		addInbound(r, s, snap, l)
 	}
 }
 
@@ -562,4 +541,47 @@ func area(s *report.VideoSourceStats) uint64 {
 		return 0
 	}
 	return uint64(*s.Width) * uint64(*s.Height)
+}
+
+// addOutbound puts an outgoing stream's objects into r, with the members
+// that point outside them from l (nil: none known) and the socket layer's
+// per-DSCP counts. GetStats and EndedStats share it.
+func addOutbound(r report.Report, s *localStream, snap collectors.OutboundSnapshot, l *streamLinks) {
+	o := snap.Outbound
+	if l != nil {
+		if o.Mid == nil { // the packets carry no sdes:mid: the transceiver's
+			o.Mid = l.mid
+		}
+		o.TransportID, o.CodecID = l.transportID, l.codecID
+	}
+	if s.marks != nil {
+		o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
+	}
+	r[o.ID] = o
+	if ri := snap.Remote; ri != nil {
+		ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
+		r[ri.ID] = ri
+	}
+}
+
+// addInbound is addOutbound for an incoming stream, with its csrc objects.
+func addInbound(r report.Report, s *remoteStream, snap collectors.InboundSnapshot, l *streamLinks) {
+	in := snap.Inbound
+	if l != nil {
+		if in.Mid == nil {
+			in.Mid = l.mid
+		}
+		in.TransportID, in.CodecID = l.transportID, l.codecID
+	}
+	if s.marks != nil {
+		in.PerDSCPPacketsReceived = s.marks.PerDSCP()
+	}
+	r[in.ID] = in
+	for _, c := range snap.CSRCs {
+		r[c.ID] = c
+	}
+	if ro := snap.Remote; ro != nil {
+		ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
+		r[ro.ID] = ro
+	}
 }

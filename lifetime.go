@@ -36,22 +36,8 @@ func (i *Interceptor) endOutbound(s *localStream, now time.Time) {
 	if cb == nil || s == nil {
 		return
 	}
-	snap := s.col.Snapshot(now)
-	o := snap.Outbound
-	if l := s.links.Load(); l != nil {
-		if o.Mid == nil {
-			o.Mid = l.mid
-		}
-		o.TransportID, o.CodecID = l.transportID, l.codecID
-	}
-	if s.marks != nil {
-		o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
-	}
-	r := report.Report{o.ID: o}
-	if ri := snap.Remote; ri != nil {
-		ri.TransportID, ri.CodecID = o.TransportID, o.CodecID
-		r[ri.ID] = ri
-	}
+	r := report.Report{}
+	addOutbound(r, s, s.col.Snapshot(now), s.links.Load())
 	cb(EndedStats{PeerConnectionID: i.pcID, Report: r})
 }
 
@@ -63,26 +49,10 @@ func (i *Interceptor) endInbound(s *remoteStream, now time.Time) {
 		return
 	}
 	snap := s.col.Snapshot(now)
-	in := snap.Inbound
-	if in.TrackIdentifier == "" {
+	if snap.Inbound.TrackIdentifier == "" {
 		return
 	}
-	if l := s.links.Load(); l != nil {
-		if in.Mid == nil {
-			in.Mid = l.mid
-		}
-		in.TransportID, in.CodecID = l.transportID, l.codecID
-	}
-	if s.marks != nil {
-		in.PerDSCPPacketsReceived = s.marks.PerDSCP()
-	}
-	r := report.Report{in.ID: in}
-	for _, c := range snap.CSRCs {
-		r[c.ID] = c
-	}
-	if ro := snap.Remote; ro != nil {
-		ro.TransportID, ro.CodecID = in.TransportID, in.CodecID
-		r[ro.ID] = ro
-	}
+	r := report.Report{}
+	addInbound(r, s, snap, s.links.Load())
 	cb(EndedStats{PeerConnectionID: i.pcID, Report: r})
 }

@@ -34,15 +34,7 @@ func (i *Interceptor) addXR(now time.Time, pkts []rtcp.Packet) []rtcp.Packet {
 			if !about || !i.rrtrDue(now) {
 				continue
 			}
-			// pion routes an incoming XR by its sender SSRC and drops what
-			// names no stream it knows; its Receiver Reports come from a
-			// random SSRC per stream. One of our media SSRCs is known to
-			// the peer, so the RRTR goes out under it.
-			reporter := p.SSRC
-			for ssrc := range i.outbound {
-				reporter = ssrc
-				break
-			}
+			reporter := i.rrtrReporterLocked(p.SSRC)
 			ntp := rtpx.TimeToNTP(now)
 			i.rrtrLog.Sent(now, ntp, reporter)
 			extra = append(extra, &rtcp.ExtendedReport{SenderSSRC: reporter, Reports: []rtcp.ReportBlock{
@@ -111,4 +103,20 @@ func (i *Interceptor) rrtrDue(now time.Time) bool {
 	}
 	i.lastRRTR = now
 	return true
+}
+
+// rrtrReporterLocked returns the SSRC our RRTRs go out under. pion routes an
+// incoming XR by its sender SSRC and drops what names no stream it knows,
+// and its Receiver Reports come from a random SSRC per stream (rr). One of
+// our media SSRCs is known to the peer: the lowest, so that the peer
+// answers one reporter, not whichever the map order gave. A peer that
+// sends nothing has only rr.
+func (i *Interceptor) rrtrReporterLocked(rr uint32) uint32 {
+	reporter, found := rr, false
+	for ssrc := range i.outbound {
+		if !found || ssrc < reporter {
+			reporter, found = ssrc, true
+		}
+	}
+	return reporter
 }

@@ -342,8 +342,10 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	if s.mid != "" {
 		out.Mid = v.string(s.mid)
 	}
+	var fs FrameStats
 	if s.frames != nil {
-		s.frames.Snapshot(now).FillOutbound(out)
+		fs = s.frames.Snapshot(now)
+		fs.FillOutbound(out)
 	}
 	if avg, ok := s.srIv.average(); ok {
 		out.AverageRTCPInterval = v.float64(avg)
@@ -352,7 +354,7 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	switch {
 	case s.frames != nil:
 		snap.VideoSource = &report.VideoSourceStats{}
-		s.frames.Snapshot(now).FillVideoSource(snap.VideoSource)
+		fs.FillVideoSource(snap.VideoSource)
 	case s.level != nil:
 		snap.AudioSource = &report.AudioSourceStats{}
 		if l := s.level.Snapshot(); l.Packets > 0 {
