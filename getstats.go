@@ -2,7 +2,7 @@ package rtcstats
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,17 +41,18 @@ func (f *Factory) GetStats(pc *webrtc.PeerConnection) (report.Report, error) {
 		return nil, ErrPeerConnectionClosed
 	}
 	now := i.clock.Now()
-	i.mu.RLock()
-	streams := len(i.outbound) + len(i.inbound)
-	i.mu.RUnlock()
-	r := make(report.Report, len(pionReport)+2*streams) // each stream and its remote view
+	xs, tracks := i.syncTransceivers(pc)
+	tracked := i.applyReceivedTracks(tracks)
+	outs, ins := i.streamsBySSRC()
+	// Room for pion's objects, each stream and its remote view (an
+	// inbound stream only with a track, as a rule), a media source per
+	// sent track and a few codecs: a map sized for many more objects than
+	// it gets costs as much as the objects.
+	r := make(report.Report, len(pionReport)+2*len(outs)+xs.sources+2*min(tracked, len(ins))+4)
 	conv := newPionConverter(i, pc, pionReport, now)
 	conv.convert(r)
 	pruneDangling(r)
-
-	i.syncWithReceivers(pc)
-	mids, encs := i.syncTransceivers(pc)
-	i.snapshotRTP(r, now, conv, mids, encs)
+	i.snapshotRTP(r, now, conv, xs, outs, ins)
 	return r, nil
 }
 
@@ -213,56 +214,146 @@ func pruneDangling(r report.Report) {
 	}
 }
 
-// syncWithReceivers learns what only pion's receivers know: which RTX SSRC
-// repairs which stream, and the track each stream plays into.
-func (i *Interceptor) syncWithReceivers(pc *webrtc.PeerConnection) {
-	for _, rcv := range pc.GetReceivers() {
-		for _, t := range rcv.Tracks() {
-			if t == nil {
-				continue
-			}
-			ssrc := uint32(t.SSRC())
-			if rtx := uint32(t.RtxSSRC()); rtx != 0 {
-				i.linkRTX(ssrc, rtx)
-			}
-			i.mu.RLock()
-			s := i.inbound[ssrc]
-			i.mu.RUnlock()
-			if s != nil && t.ID() != "" {
-				s.col.SetTrackIdentifier(t.ID())
-				s.marks.SetTrack(t.ID())
+// receivedTrack is what one of pion's remote tracks says of its stream.
+type receivedTrack struct {
+	ssrc, rtx uint32
+	id        string
+}
+
+// applyReceivedTracks learns what only pion's receivers know: which RTX
+// SSRC repairs which stream, and the track each stream plays into. The
+// streams are looked up under one read lock, outside which pion is called.
+// It returns how many streams have a track.
+func (i *Interceptor) applyReceivedTracks(tracks []receivedTrack) int {
+	streams := make([]*remoteStream, len(tracks))
+	relink, n := false, 0
+	i.mu.RLock()
+	for k, t := range tracks {
+		p := i.inbound[t.ssrc]
+		streams[k] = p
+		if t.rtx != 0 && p != nil {
+			if r := i.rtx[t.rtx]; r != nil && r.primary.Load() != p.col {
+				relink = true // linkRTX takes the lock itself
 			}
 		}
 	}
+	i.mu.RUnlock()
+	for k, t := range tracks {
+		if relink && t.rtx != 0 {
+			i.linkRTX(t.ssrc, t.rtx)
+		}
+		if s := streams[k]; s != nil && t.id != "" {
+			s.col.SetTrackIdentifier(t.id)
+			if s.marks != nil { // SetTrack's argument escapes: it allocates even for nil
+				s.marks.SetTrack(t.id)
+			}
+			n++
+		}
+	}
+	return n
 }
 
-// syncTransceivers maps SSRCs to the mid of their transceiver, for streams
-// whose packets do not carry the sdes:mid extension, and tells the DSCP
-// marker which track each outgoing SSRC carries (see WithDSCP).
+// ssrcTable is what pion's transceivers say of each SSRC: the mid of its
+// transceiver, for streams whose packets do not carry the sdes:mid
+// extension, and for a sent stream where it sits in its sender's encodings.
+// The report's mid, rid and encodingIndex members point into it, so that a
+// stream's links take no allocation of their own.
+type ssrcTable struct {
+	bySSRC  map[uint32]ssrcRef
+	xcvrs   []xcvrInfo
+	rids    []string // RIDs of simulcast encodings
+	indexes []uint32 // 0, 1, 2...: encodingIndex values
+	sources int      // sent SSRCs with a track: at most one media source each
+}
+
+// ssrcRef places an SSRC in ssrcTable.
+type ssrcRef struct {
+	mid   int32 // the transceiver whose mid the SSRC has, -1 none
+	enc   int32 // the transceiver whose sender sends the SSRC, -1 none
+	rid   int32 // its RID in rids, -1 none
+	index int32 // its encoding's index in the sender's
+}
+
+// xcvrInfo is what ssrcTable holds of one transceiver.
+type xcvrInfo struct {
+	mid     string      // "" when it has none
+	sender  *senderInfo // nil when its sender was not asked
+	trackID string      // the sender's track now, "" without one
+	source  mediaSourceID
+}
+
+// at returns where ssrc is in the table, -1 for what the table lacks.
+func (t *ssrcTable) at(ssrc uint32) ssrcRef {
+	if r, ok := t.bySSRC[ssrc]; ok {
+		return r
+	}
+	return ssrcRef{mid: -1, enc: -1, rid: -1}
+}
+
+// midOf is the mid of e's transceiver, or nil.
+func (t *ssrcTable) midOf(e ssrcRef) *string {
+	if e.mid < 0 {
+		return nil
+	}
+	return &t.xcvrs[e.mid].mid
+}
+
+func (t *ssrcTable) setMid(ssrc uint32, xcvr int) {
+	r := t.at(ssrc)
+	r.mid = int32(xcvr)
+	t.bySSRC[ssrc] = r
+}
+
+func (t *ssrcTable) setEncoding(ssrc uint32, xcvr, index int, rid string) {
+	r := t.at(ssrc)
+	if r.enc < 0 && t.xcvrs[xcvr].trackID != "" {
+		t.sources++
+	}
+	r.enc, r.index, r.rid = int32(xcvr), int32(index), -1
+	if rid != "" {
+		r.rid = int32(len(t.rids))
+		t.rids = append(t.rids, rid)
+	}
+	for len(t.indexes) <= index {
+		t.indexes = append(t.indexes, uint32(len(t.indexes)))
+	}
+	t.bySSRC[ssrc] = r
+}
+
+// syncTransceivers returns what pion's transceivers say of each SSRC (see
+// ssrcTable) and the tracks of its receivers (see applyReceivedTracks),
+// and tells the DSCP marker which track each outgoing SSRC carries (see
+// WithDSCP).
 //
 // A sender's SSRCs come from pion's GetParameters, which rebuilds the codec
 // list each call (most of GetStats' time with many senders). They are
 // fixed once pion has started the sender (AddEncoding refuses after that),
 // which it does before binding its streams, so a sender is asked once after
 // all of its SSRCs are bound and remembered until it leaves pc.
-func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]string, map[uint32]encoding) {
+func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (*ssrcTable, []receivedTrack) {
 	m := i.factory.marker
 	trs := pc.GetTransceivers()
-	mids := make(map[uint32]string, 2*len(trs))
-	encs := make(map[uint32]encoding, len(trs))
+	xs := &ssrcTable{bySSRC: make(map[uint32]ssrcRef, 2*len(trs)), xcvrs: make([]xcvrInfo, len(trs))}
+	tracks := make([]receivedTrack, 0, len(trs))
 
 	i.senders.Lock()
 	defer i.senders.Unlock()
 	i.senders.gen++
-	for _, tr := range trs {
+	for k, tr := range trs {
 		mid := tr.Mid()
+		xs.xcvrs[k].mid = mid
 		if s := tr.Sender(); s != nil && (mid != "" || m != nil) {
-			i.syncSenderLocked(s, mid, mids, encs)
+			i.syncSenderLocked(s, k, xs)
 		}
-		if r := tr.Receiver(); r != nil && mid != "" {
+		if r := tr.Receiver(); r != nil {
 			for _, t := range r.Tracks() {
-				if t != nil {
-					mids[uint32(t.SSRC())] = mid
+				if t == nil {
+					continue
+				}
+				rt := receivedTrack{ssrc: uint32(t.SSRC()), rtx: uint32(t.RtxSSRC()), id: t.ID()}
+				tracks = append(tracks, rt)
+				if mid != "" {
+					xs.setMid(rt.ssrc, k)
 				}
 			}
 		}
@@ -272,25 +363,30 @@ func (i *Interceptor) syncTransceivers(pc *webrtc.PeerConnection) (map[uint32]st
 			delete(i.senders.byPtr, s) // removed from pc
 		}
 	}
-	return mids, encs
+	return xs, tracks
 }
 
-// syncSenderLocked is syncTransceivers' part for one sender of the
-// transceiver with the given mid: it records the mid and encoding of each
-// of the sender's SSRCs and tells the DSCP marker, if any, a changed track.
-// The caller holds i.senders.
-func (i *Interceptor) syncSenderLocked(s *webrtc.RTPSender, mid string, mids map[uint32]string, encs map[uint32]encoding) {
+// syncSenderLocked is syncTransceivers' part for the sender s of
+// transceiver xcvr: it records the mid and encoding of each of the
+// sender's SSRCs and tells the DSCP marker, if any, a changed track. The
+// caller holds i.senders.
+func (i *Interceptor) syncSenderLocked(s *webrtc.RTPSender, xcvr int, xs *ssrcTable) {
 	m := i.factory.marker
 	c := i.senderInfoLocked(s)
 	var trackID string
 	if t := s.Track(); t != nil {
 		trackID = t.ID()
 	}
+	x := &xs.xcvrs[xcvr]
+	x.sender, x.trackID = c, trackID
+	if c.source.track == trackID {
+		x.source = c.source
+	}
 	for k, ssrc := range c.ssrcs {
-		if mid != "" {
-			mids[ssrc] = mid
+		if x.mid != "" {
+			xs.setMid(ssrc, xcvr)
 		}
-		encs[ssrc] = encoding{rid: c.rids[k], index: uint32(k), trackID: trackID}
+		xs.setEncoding(ssrc, xcvr, k, c.rids[k])
 		if m != nil && trackID != "" && trackID != c.trackID {
 			m.AssignTrack(ssrc, trackID) // RTX and FEC follow their primary
 		}
@@ -300,11 +396,10 @@ func (i *Interceptor) syncSenderLocked(s *webrtc.RTPSender, mid string, mids map
 	}
 }
 
-// encoding is where an outgoing SSRC sits in its sender's encodings.
-type encoding struct {
-	rid     string // "" without simulcast
-	index   uint32
-	trackID string // the sender's track now, "" without one
+// mediaSourceID is the media-source id of a sender's track, remembered so
+// that each report need not build its key and look it up again.
+type mediaSourceID struct {
+	track, kind, id string
 }
 
 // senderCache remembers what syncTransceivers learnt of pion's senders.
@@ -320,6 +415,7 @@ type senderInfo struct {
 	final   bool     // all bound: ssrcs cannot change any more
 	trackID string   // last track given to the marker; only when final
 	gen     uint64
+	source  mediaSourceID // guarded by senderCache's lock
 }
 
 // senderInfoLocked returns s's SSRCs, asking pion again until they are final.
@@ -353,39 +449,92 @@ func (i *Interceptor) senderInfoLocked(s *webrtc.RTPSender) *senderInfo {
 	return c
 }
 
-func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, mids map[uint32]string, encs map[uint32]encoding) {
-	// Copy the stream lists, then snapshot each stream under its own lock.
+// streamsBySSRC copies the stream lists, in SSRC order: the order in which
+// codec and media-source objects are first met, and so their ids, does not
+// depend on map order.
+func (i *Interceptor) streamsBySSRC() ([]*localStream, []*remoteStream) {
 	i.mu.RLock()
-	outs := make([]*localStream, 0, len(i.outbound))
-	for _, s := range i.outbound {
-		outs = append(outs, s)
-	}
-	ins := make([]*remoteStream, 0, len(i.inbound))
-	for _, s := range i.inbound {
-		ins = append(ins, s)
-	}
+	outs, outKeys := collect(i.outbound)
+	ins, inKeys := collect(i.inbound)
 	i.mu.RUnlock()
-	sort.Slice(outs, func(a, b int) bool { return outs[a].col.Config().SSRC < outs[b].col.Config().SSRC })
-	sort.Slice(ins, func(a, b int) bool { return ins[a].col.Config().SSRC < ins[b].col.Config().SSRC })
+	return bySSRC(outs, outKeys), bySSRC(ins, inKeys)
+}
 
+// collect copies m's streams and keys them for bySSRC: SSRC in the high
+// half, position in the low.
+func collect[S any](m map[uint32]S) ([]S, []uint64) {
+	streams, keys := make([]S, 0, len(m)), make([]uint64, 0, len(m))
+	for ssrc, s := range m {
+		keys = append(keys, uint64(ssrc)<<32|uint64(len(streams)))
+		streams = append(streams, s)
+	}
+	return streams, keys
+}
+
+// bySSRC returns streams in the order of their keys. The keys are sorted,
+// not the streams: integers move without the write barrier that pointers
+// need while the collector runs.
+func bySSRC[S any](streams []S, keys []uint64) []S {
+	keys = sortBySSRC(keys)
+	sorted := make([]S, len(keys))
+	for k, key := range keys {
+		sorted[k] = streams[uint32(key)]
+	}
+	return sorted
+}
+
+// sortBySSRC sorts keys by their high half, the SSRC (unique: the order of
+// the low halves does not matter), and returns them: a radix sort, a byte
+// a pass, linear in the number of streams; short lists go to slices.Sort.
+func sortBySSRC(keys []uint64) []uint64 {
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return keys
+	}
+	tmp := make([]uint64, len(keys))
+	for shift := 32; shift < 64; shift += 8 {
+		var start [257]int // start[b+1] counts byte b, then becomes where b begins
+		for _, k := range keys {
+			start[(k>>shift)&0xff+1]++
+		}
+		for b := 1; b < len(start); b++ {
+			start[b] += start[b-1]
+		}
+		for _, k := range keys {
+			b := (k >> shift) & 0xff
+			tmp[start[b]] = k
+			start[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	return keys
+}
+
+// snapshotRTP snapshots each stream under its own lock, no lock held across
+// streams, and adds its objects to r.
+func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, xs *ssrcTable,
+	outs []*localStream, ins []*remoteStream,
+) {
 	for _, s := range outs {
 		snap := s.col.Snapshot(now)
 		o := snap.Outbound
-		mid, tid, cid := conv.links(r, dirSend, o.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
-		l := &streamLinks{mid: mid, transportID: tid, codecID: cid}
-		s.links.Store(l)
-		if e, ok := encs[o.SSRC]; ok {
+		e := xs.at(o.SSRC)
+		mid := xs.midOf(e) // for packets without sdes:mid
+		tid, cid := conv.links(r, dirSend, snap.PayloadType, snap.HasPayloadType, s.info)
+		storeLinks(&s.links, mid, tid, cid)
+		if e.enc >= 0 {
+			x := &xs.xcvrs[e.enc]
 			if o.Kind == kindVideo { // neither exists for audio
-				if e.rid != "" {
-					o.Rid = new(e.rid)
+				if e.rid >= 0 {
+					o.Rid = &xs.rids[e.rid]
 				}
-				o.EncodingIndex = new(e.index)
+				o.EncodingIndex = &xs.indexes[e.index]
 			}
-			if e.trackID != "" {
-				o.MediaSourceID = i.mediaSource(r, conv, e.trackID, o.Kind, snap)
+			if x.trackID != "" {
+				o.MediaSourceID = i.mediaSource(r, conv, x, o.Kind, snap)
 			}
 		}
-		addOutbound(r, s, snap, l)
+		addOutbound(r, s, snap, mid, tid, cid, true)
 	}
 	for _, s := range ins {
 		snap := s.col.Snapshot(now)
@@ -396,33 +545,21 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 			// rather than reported with a made-up one.
 			continue
 		}
-		mid, tid, cid := conv.links(r, dirRecv, in.SSRC, snap.PayloadType, snap.HasPayloadType, s.info, mids)
-		l := &streamLinks{mid: mid, transportID: tid, codecID: cid}
-		s.links.Store(l)
-		addInbound(r, s, snap, l)
+		mid := xs.midOf(xs.at(in.SSRC))
+		tid, cid := conv.links(r, dirRecv, snap.PayloadType, snap.HasPayloadType, s.info)
+		storeLinks(&s.links, mid, tid, cid)
+		addInbound(r, s, snap, mid, tid, cid, true)
 	}
 }
 
-// links returns the members of an RTP stream that point outside it: the
-// transceiver's mid (used when the packets carry no sdes:mid), transportId
-// and codecId (adding the codec object to r). Each is nil when unknown.
-func (c *pionConverter) links(r report.Report, dir direction, ssrc uint32, pt uint8, hasPT bool,
-	info streamCodec, mids map[uint32]string,
-) (mid, transportID, codecID *string) {
-	if m, ok := mids[ssrc]; ok {
-		if mid = c.midPtrs[m]; mid == nil {
-			mid = new(m)
-			if c.midPtrs == nil {
-				c.midPtrs = map[string]*string{}
-			}
-			c.midPtrs[m] = mid
-		}
-	}
-	transportID = c.transportIDPtr
+// links returns the members of an RTP stream that point outside it, besides
+// its transceiver's mid: transportId and codecId (adding the codec object
+// to r). Each is nil when unknown.
+func (c *pionConverter) links(r report.Report, dir direction, pt uint8, hasPT bool, info streamCodec) (transportID, codecID *string) {
 	if hasPT {
 		codecID = c.codecID(r, dir, pt, info)
 	}
-	return mid, transportID, codecID
+	return c.transportIDPtr, codecID
 }
 
 type direction byte
@@ -436,17 +573,20 @@ const (
 // or nil.
 func (c *pionConverter) codecID(r report.Report, dir direction, pt uint8, info streamCodec) *string {
 	k := codecKey{dir: dir, pt: pt, info: info}
-	if p, ok := c.codecIDs[k]; ok {
-		return p
+	if c.hasLastCodec && k == c.lastCodec { // most streams share one codec
+		return c.lastCodecID
 	}
-	var p *string
-	if id := c.codec(r, dir, pt, info); id != "" {
-		p = new(id)
+	p, ok := c.codecIDs[k]
+	if !ok {
+		if id := c.codec(r, dir, pt, info); id != "" {
+			p = new(id)
+		}
+		if c.codecIDs == nil {
+			c.codecIDs = map[codecKey]*string{}
+		}
+		c.codecIDs[k] = p
 	}
-	if c.codecIDs == nil {
-		c.codecIDs = map[codecKey]*string{}
-	}
-	c.codecIDs[k] = p
+	c.lastCodec, c.lastCodecID, c.hasLastCodec = k, p, true
 	return p
 }
 
@@ -461,11 +601,11 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 	// give receivers theirs) is described by pion's codec list, if at all.
 	mime, clock, channels, fmtp := info.mimeType, info.clockRate, uint32(info.channels), info.fmtp
 	if dir == dirSend && pt != info.payloadType {
-		pc, ok := c.codecs[pt]
+		pc, ok := c.codecOf(pt)
 		if !ok {
 			return ""
 		}
-		mime, clock, channels, fmtp = pc.MimeType, pc.ClockRate, uint32(pc.Channels), pc.SDPFmtpLine
+		mime, clock, channels, fmtp = pc.mimeType, pc.clockRate, uint32(pc.channels), pc.fmtpLine
 	}
 	if mime == "" {
 		return ""
@@ -497,20 +637,15 @@ func (c *pionConverter) codec(r report.Report, dir direction, pt uint8, info str
 }
 
 // mediaSource returns the id of the media-source object of the track a
-// stream sends, adding the object to r or merging into it what this stream
-// measured (nil when the id table is full). For simulcast, several streams
-// send one track: the video source is described by the stream with the
-// largest frames, the closest to what the encoder was given.
-func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID, kind string, snap collectors.OutboundSnapshot) *string {
-	prefix := "SA"
-	if kind == kindVideo {
-		prefix = "SV"
-	}
-	id := i.stableID(prefix, "source/"+kind+"/"+trackID)
+// stream sends (x's sender's), adding the object to r or merging into it what this
+// stream measured (nil when the id table is full). For simulcast, several
+// streams send one track: the video source is described by the stream with
+// the largest frames, the closest to what the encoder was given.
+func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, x *xcvrInfo, kind string, snap collectors.OutboundSnapshot) *string {
+	id := i.sourceID(x, kind)
 	if id == "" {
 		return nil
 	}
-	base := conv.base(report.TypeMediaSource, id)
 	switch kind {
 	case kindVideo:
 		src := snap.VideoSource
@@ -520,9 +655,13 @@ func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID,
 		if old, ok := r[id].(*report.VideoSourceStats); ok && area(old) >= area(src) {
 			return &old.ID
 		}
-		src.Base, src.TrackIdentifier, src.Kind = base, trackID, kind
+		src.Base, src.TrackIdentifier, src.Kind = conv.base(report.TypeMediaSource, id), x.trackID, kind
 		r[id] = src
+		return &src.ID
 	default:
+		if old, ok := r[id].(*report.AudioSourceStats); ok {
+			return &old.ID
+		}
 		if _, ok := r[id]; ok {
 			return new(id)
 		}
@@ -530,10 +669,31 @@ func (i *Interceptor) mediaSource(r report.Report, conv *pionConverter, trackID,
 		if src == nil {
 			src = &report.AudioSourceStats{}
 		}
-		src.Base, src.TrackIdentifier, src.Kind = base, trackID, kind
+		src.Base, src.TrackIdentifier, src.Kind = conv.base(report.TypeMediaSource, id), x.trackID, kind
 		r[id] = src
+		return &src.ID
 	}
-	return new(id)
+}
+
+// sourceID returns the media-source id of x's sender's track, or "" when
+// the id table is full: from x when the sender learnt it already, else made
+// and remembered by the sender.
+func (i *Interceptor) sourceID(x *xcvrInfo, kind string) string {
+	if x.source.id != "" && x.source.kind == kind {
+		return x.source.id
+	}
+	prefix := "SA"
+	if kind == kindVideo {
+		prefix = "SV"
+	}
+	id := i.stableID(prefix, "source/"+kind+"/"+x.trackID)
+	if id != "" {
+		x.source = mediaSourceID{track: x.trackID, kind: kind, id: id}
+		i.senders.Lock()
+		x.sender.source = x.source
+		i.senders.Unlock()
+	}
+	return id
 }
 
 func area(s *report.VideoSourceStats) uint64 {
@@ -544,15 +704,16 @@ func area(s *report.VideoSourceStats) uint64 {
 }
 
 // addOutbound puts an outgoing stream's objects into r, with the members
-// that point outside them from l (nil: none known) and the socket layer's
-// per-DSCP counts. GetStats and EndedStats share it.
-func addOutbound(r report.Report, s *localStream, snap collectors.OutboundSnapshot, l *streamLinks) {
+// that point outside them (each nil when unknown; none at all unless
+// linked) and the socket layer's per-DSCP counts. GetStats and EndedStats
+// share it.
+func addOutbound(r report.Report, s *localStream, snap collectors.OutboundSnapshot, mid, transportID, codecID *string, linked bool) {
 	o := snap.Outbound
-	if l != nil {
+	if linked {
 		if o.Mid == nil { // the packets carry no sdes:mid: the transceiver's
-			o.Mid = l.mid
+			o.Mid = mid
 		}
-		o.TransportID, o.CodecID = l.transportID, l.codecID
+		o.TransportID, o.CodecID = transportID, codecID
 	}
 	if s.marks != nil {
 		o.PerDSCPPacketsSent = s.marks.primary.PerDSCP()
@@ -565,13 +726,13 @@ func addOutbound(r report.Report, s *localStream, snap collectors.OutboundSnapsh
 }
 
 // addInbound is addOutbound for an incoming stream, with its csrc objects.
-func addInbound(r report.Report, s *remoteStream, snap collectors.InboundSnapshot, l *streamLinks) {
+func addInbound(r report.Report, s *remoteStream, snap collectors.InboundSnapshot, mid, transportID, codecID *string, linked bool) {
 	in := snap.Inbound
-	if l != nil {
+	if linked {
 		if in.Mid == nil {
-			in.Mid = l.mid
+			in.Mid = mid
 		}
-		in.TransportID, in.CodecID = l.transportID, l.codecID
+		in.TransportID, in.CodecID = transportID, codecID
 	}
 	if s.marks != nil {
 		in.PerDSCPPacketsReceived = s.marks.PerDSCP()

@@ -1,6 +1,7 @@
 package rtcstats
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/rtcstats/rtcstats/report"
@@ -24,9 +25,48 @@ type EndedStats struct {
 }
 
 // streamLinks are the members of a stream's objects that GetStats resolved
-// last: kept for its EndedStats.
+// last: kept for its EndedStats. They are values, not the report's
+// pointers, so that a GetStats that finds them unchanged stores nothing.
 type streamLinks struct {
-	mid, transportID, codecID *string
+	mid, transportID, codecID          string
+	hasMid, hasTransportID, hasCodecID bool
+}
+
+// storeLinks records a stream's links in p unless p holds them already.
+func storeLinks(p *atomic.Pointer[streamLinks], mid, transportID, codecID *string) {
+	l := streamLinks{}
+	l.mid, l.hasMid = deref(mid)
+	l.transportID, l.hasTransportID = deref(transportID)
+	l.codecID, l.hasCodecID = deref(codecID)
+	if old := p.Load(); old != nil && *old == l {
+		return
+	}
+	p.Store(new(l))
+}
+
+func deref(p *string) (string, bool) {
+	if p == nil {
+		return "", false
+	}
+	return *p, true
+}
+
+// pointers returns the links as report members, and whether any GetStats
+// resolved them (l is not nil).
+func (l *streamLinks) pointers() (mid, transportID, codecID *string, linked bool) {
+	if l == nil {
+		return nil, nil, nil, false
+	}
+	if l.hasMid {
+		mid = new(l.mid)
+	}
+	if l.hasTransportID {
+		transportID = new(l.transportID)
+	}
+	if l.hasCodecID {
+		codecID = new(l.codecID)
+	}
+	return mid, transportID, codecID, true
 }
 
 // endOutbound reports an outgoing stream's final state to the WithStatsEnded
@@ -37,7 +77,8 @@ func (i *Interceptor) endOutbound(s *localStream, now time.Time) {
 		return
 	}
 	r := report.Report{}
-	addOutbound(r, s, s.col.Snapshot(now), s.links.Load())
+	mid, tid, cid, linked := s.links.Load().pointers()
+	addOutbound(r, s, s.col.Snapshot(now), mid, tid, cid, linked)
 	cb(EndedStats{PeerConnectionID: i.pcID, Report: r})
 }
 
@@ -53,6 +94,7 @@ func (i *Interceptor) endInbound(s *remoteStream, now time.Time) {
 		return
 	}
 	r := report.Report{}
-	addInbound(r, s, snap, s.links.Load())
+	mid, tid, cid, linked := s.links.Load().pointers()
+	addInbound(r, s, snap, mid, tid, cid, linked)
 	cb(EndedStats{PeerConnectionID: i.pcID, Report: r})
 }

@@ -3,9 +3,7 @@ package rtcstats
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"net/netip"
-	"sort"
 	"strings"
 	"time"
 
@@ -26,7 +24,7 @@ type pionConverter struct {
 	pc     *webrtc.PeerConnection
 	in     webrtc.StatsReport
 	now    time.Time
-	codecs map[uint8]webrtc.CodecStats
+	codecs []pionCodec // pion's codec objects, by payload type
 
 	transportID string
 
@@ -35,7 +33,9 @@ type pionConverter struct {
 	// streams these were most of GetStats' allocations.
 	transportIDPtr *string
 	codecIDs       map[codecKey]*string
-	midPtrs        map[string]*string
+	lastCodec      codecKey // the key codecID answered last, and its answer
+	lastCodecID    *string
+	hasLastCodec   bool
 }
 
 // codecKey is what tells one codec object from another.
@@ -45,12 +45,23 @@ type codecKey struct {
 	info streamCodec
 }
 
+// pionCodec is what codec objects take from one of pion's.
+type pionCodec struct {
+	pt                 uint8
+	channels           uint8
+	clockRate          uint32
+	mimeType, fmtpLine string
+}
+
 func newPionConverter(i *Interceptor, pc *webrtc.PeerConnection, in webrtc.StatsReport, now time.Time) *pionConverter {
-	c := &pionConverter{i: i, pc: pc, in: in, now: now, codecs: map[uint8]webrtc.CodecStats{}}
+	c := &pionConverter{i: i, pc: pc, in: in, now: now}
 	for _, s := range in {
 		switch v := s.(type) {
 		case webrtc.CodecStats:
-			c.codecs[uint8(v.PayloadType)] = v
+			c.setCodec(pionCodec{
+				pt: uint8(v.PayloadType), channels: v.Channels, clockRate: v.ClockRate,
+				mimeType: v.MimeType, fmtpLine: v.SDPFmtpLine,
+			})
 		case webrtc.TransportStats:
 			c.transportID = v.ID
 		}
@@ -59,6 +70,28 @@ func newPionConverter(i *Interceptor, pc *webrtc.PeerConnection, in webrtc.Stats
 		c.transportIDPtr = new(c.transportID)
 	}
 	return c
+}
+
+// setCodec records pc, replacing a codec of the same payload type (the
+// last of pion's wins, as a map assignment would).
+func (c *pionConverter) setCodec(pc pionCodec) {
+	for k := range c.codecs {
+		if c.codecs[k].pt == pc.pt {
+			c.codecs[k] = pc
+			return
+		}
+	}
+	c.codecs = append(c.codecs, pc)
+}
+
+// codecOf returns pion's codec of payload type pt.
+func (c *pionConverter) codecOf(pt uint8) (pionCodec, bool) {
+	for _, pc := range c.codecs {
+		if pc.pt == pt {
+			return pc, true
+		}
+	}
+	return pionCodec{}, false
 }
 
 func (c *pionConverter) base(t report.Type, id string) report.Base {
@@ -72,16 +105,14 @@ func pionTime(ts webrtc.StatsTimestamp) (float64, bool) {
 	return v, v > 0
 }
 
+// convert adds pion's objects to r. Each becomes its own object, so the
+// order does not matter, except for the transport's localCertificateId:
+// the certificate with the least id.
 func (c *pionConverter) convert(r report.Report) {
-	ids := make([]string, 0, len(c.in))
-	for id := range c.in {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var pairs []*report.ICECandidatePairStats
 	var localCertID string
-	for _, id := range ids {
-		switch v := c.in[id].(type) {
+	for _, s := range c.in {
+		switch v := s.(type) {
 		case webrtc.PeerConnectionStats:
 			r[v.ID] = &report.PeerConnectionStats{
 				Base:                  c.base(report.TypePeerConnection, v.ID),
@@ -115,7 +146,7 @@ func (c *pionConverter) convert(r report.Report) {
 			// "CN=WebRTC") in issuerCertificateId, which is not an id:
 			// its certificates are self-signed, so the member is absent.
 			r[v.ID] = cs
-			if localCertID == "" {
+			if localCertID == "" || v.ID < localCertID {
 				localCertID = v.ID
 			}
 		}
@@ -256,10 +287,11 @@ func (c *pionConverter) transport(r report.Report, v webrtc.TransportStats, pair
 	}
 	c.dscpTraffic(t)
 	if der := dtls.GetRemoteCertificate(); len(der) > 0 {
-		id := c.remoteCertificateID(der)
+		sum := sha256.Sum256(der)
+		id := c.i.stableID("CR", "certificate/"+string(sum[:])) // stable for a given certificate
 		r[id] = &report.CertificateStats{
 			Base:                 c.base(report.TypeCertificate, id),
-			Fingerprint:          fingerprint(der),
+			Fingerprint:          fingerprint(sum),
 			FingerprintAlgorithm: "sha-256",
 			Base64Certificate:    base64.StdEncoding.EncodeToString(der),
 		}
@@ -268,21 +300,18 @@ func (c *pionConverter) transport(r report.Report, v webrtc.TransportStats, pair
 	return t
 }
 
-// remoteCertificateID is stable for a given certificate.
-func (c *pionConverter) remoteCertificateID(der []byte) string {
-	sum := sha256.Sum256(der)
-	return c.i.stableID("CR", "certificate/"+string(sum[:]))
-}
-
 // fingerprint formats a certificate's SHA-256 as RFC 8122 does: upper-case
 // hex pairs separated by colons.
-func fingerprint(der []byte) string {
-	sum := sha256.Sum256(der)
-	parts := make([]string, len(sum))
-	for i, b := range sum {
-		parts[i] = fmt.Sprintf("%02X", b)
+func fingerprint(sum [sha256.Size]byte) string {
+	const digits = "0123456789ABCDEF"
+	b := make([]byte, 0, 3*len(sum)-1)
+	for i, x := range sum {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, digits[x>>4], digits[x&0x0f])
 	}
-	return strings.Join(parts, ":")
+	return string(b)
 }
 
 // dscpTraffic fills the transport's per-DSCP totals of its non-RTP

@@ -860,18 +860,26 @@ func (f *FrameTracker) Snapshot(now time.Time) FrameStats {
 // totalAssemblyTime, frameWidth, frameHeight, framesPerSecond. framesDecoded
 // stays absent: nothing is decoded.
 func (s FrameStats) FillInbound(in *report.InboundRTPStreamStats) {
+	if s.Measured {
+		s.fillInbound(in, new(frameNums))
+	}
+}
+
+// fillInbound is FillInbound with the members taken from v, a snapshot's
+// storage (one allocation per object, not one per member).
+func (s FrameStats) fillInbound(in *report.InboundRTPStreamStats, v memberStore) {
 	if !s.Measured {
 		return
 	}
-	in.FramesReceived = new(s.Frames)
-	in.KeyFramesDecoded = new(s.KeyFrames)
-	in.FramesAssembledFromMultiplePackets = new(s.FramesAssembledFromMultiplePackets)
-	in.TotalAssemblyTime = new(s.TotalAssemblyTime)
+	in.FramesReceived = v.uint32(s.Frames)
+	in.KeyFramesDecoded = v.uint32(s.KeyFrames)
+	in.FramesAssembledFromMultiplePackets = v.uint32(s.FramesAssembledFromMultiplePackets)
+	in.TotalAssemblyTime = v.float64(s.TotalAssemblyTime)
 	if s.HasFrameSize {
-		in.FrameWidth, in.FrameHeight = new(s.FrameWidth), new(s.FrameHeight)
+		in.FrameWidth, in.FrameHeight = v.uint32(s.FrameWidth), v.uint32(s.FrameHeight)
 	}
 	if s.HasFramesPerSecond {
-		in.FramesPerSecond = new(s.FramesPerSecond)
+		in.FramesPerSecond = v.float64(s.FramesPerSecond)
 	}
 }
 
@@ -879,33 +887,58 @@ func (s FrameStats) FillInbound(in *report.InboundRTPStreamStats) {
 // framesSent, keyFramesEncoded, hugeFramesSent (with a target),
 // frameWidth, frameHeight, framesPerSecond. framesEncoded stays absent.
 func (s FrameStats) FillOutbound(out *report.OutboundRTPStreamStats) {
+	if s.Measured {
+		s.fillOutbound(out, new(frameNums))
+	}
+}
+
+// fillOutbound is FillOutbound with the members taken from v.
+func (s FrameStats) fillOutbound(out *report.OutboundRTPStreamStats, v memberStore) {
 	if !s.Measured {
 		return
 	}
-	out.FramesSent = new(s.Frames)
-	out.KeyFramesEncoded = new(s.KeyFrames)
+	out.FramesSent = v.uint32(s.Frames)
+	out.KeyFramesEncoded = v.uint32(s.KeyFrames)
 	if s.HasHugeFramesSent {
-		out.HugeFramesSent = new(s.HugeFramesSent)
+		out.HugeFramesSent = v.uint32(s.HugeFramesSent)
 	}
 	if s.HasFrameSize {
-		out.FrameWidth, out.FrameHeight = new(s.FrameWidth), new(s.FrameHeight)
+		out.FrameWidth, out.FrameHeight = v.uint32(s.FrameWidth), v.uint32(s.FrameHeight)
 	}
 	if s.HasFramesPerSecond {
-		out.FramesPerSecond = new(s.FramesPerSecond)
+		out.FramesPerSecond = v.float64(s.FramesPerSecond)
 	}
 }
 
 // FillVideoSource sets the media-source members of a video source from a
 // sender's measurement: frames, width, height and framesPerSecond.
 func (s FrameStats) FillVideoSource(src *report.VideoSourceStats) {
+	if s.Measured {
+		s.fillVideoSource(src, new(frameNums))
+	}
+}
+
+// fillVideoSource is FillVideoSource with the members taken from v.
+func (s FrameStats) fillVideoSource(src *report.VideoSourceStats, v memberStore) {
 	if !s.Measured {
 		return
 	}
-	src.Frames = new(s.Frames)
+	src.Frames = v.uint32(s.Frames)
 	if s.HasFrameSize {
-		src.Width, src.Height = new(s.FrameWidth), new(s.FrameHeight)
+		src.Width, src.Height = v.uint32(s.FrameWidth), v.uint32(s.FrameHeight)
 	}
 	if s.HasSourceFramesPerSecond {
-		src.FramesPerSecond = new(s.SourceFramesPerSecond)
+		src.FramesPerSecond = v.float64(s.SourceFramesPerSecond)
 	}
 }
+
+// frameNums is the storage of the frame members Fill* set for a caller
+// without vals: at most five uint32 and two float64 (inbound-rtp's).
+type frameNums struct {
+	u32      [5]uint32
+	f64      [2]float64
+	nu32, nf uint8
+}
+
+func (v *frameNums) uint32(x uint32) *uint32    { return take(v.u32[:], &v.nu32, x) }
+func (v *frameNums) float64(x float64) *float64 { return take(v.f64[:], &v.nf, x) }

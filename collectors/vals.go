@@ -5,63 +5,42 @@ package collectors
 // on its own made GetStats spend most of its time in the allocator. A
 // snapshot allocates its object and a vals together, once, and takes the
 // members from it; should a type outgrow its array, new covers the rest.
+//
+// vals holds what inbound-rtp needs at most (with its frame members: 10
+// uint32, 8 float64 for audio, 7 uint64): an inboundBox stays within the
+// 1024-byte size class.
 type vals struct {
-	u64        [8]uint64
-	f64        [8]float64
-	u32        [6]uint32
-	i64        [2]int64
-	str        [3]string
-	nu64, nf64 uint8
-	nu32, ni64 uint8
-	nstr       uint8
+	u64                    [7]uint64
+	f64                    [8]float64
+	u32                    [10]uint32
+	i64                    [1]int64
+	str                    [2]string
+	nu64, nf64, nu32, ni64 uint8
+	nstr                   uint8
 }
 
-func (v *vals) uint64(x uint64) *uint64 {
-	if int(v.nu64) == len(v.u64) {
+// memberStore hands out storage for the numeric members of one object:
+// vals (a snapshot's) or frameNums (FrameStats' own, when the caller has
+// none).
+type memberStore interface {
+	uint32(x uint32) *uint32
+	float64(x float64) *float64
+}
+
+// take returns the next free element of arr (n in use) set to x, or a new
+// one when arr is full.
+func take[T any](arr []T, n *uint8, x T) *T {
+	if int(*n) == len(arr) {
 		return new(x)
 	}
-	p := &v.u64[v.nu64]
-	v.nu64++
+	p := &arr[*n]
+	*n++
 	*p = x
 	return p
 }
 
-func (v *vals) float64(x float64) *float64 {
-	if int(v.nf64) == len(v.f64) {
-		return new(x)
-	}
-	p := &v.f64[v.nf64]
-	v.nf64++
-	*p = x
-	return p
-}
-
-func (v *vals) uint32(x uint32) *uint32 {
-	if int(v.nu32) == len(v.u32) {
-		return new(x)
-	}
-	p := &v.u32[v.nu32]
-	v.nu32++
-	*p = x
-	return p
-}
-
-func (v *vals) int64(x int64) *int64 {
-	if int(v.ni64) == len(v.i64) {
-		return new(x)
-	}
-	p := &v.i64[v.ni64]
-	v.ni64++
-	*p = x
-	return p
-}
-
-func (v *vals) string(x string) *string {
-	if int(v.nstr) == len(v.str) {
-		return new(x)
-	}
-	p := &v.str[v.nstr]
-	v.nstr++
-	*p = x
-	return p
-}
+func (v *vals) uint64(x uint64) *uint64    { return take(v.u64[:], &v.nu64, x) }
+func (v *vals) float64(x float64) *float64 { return take(v.f64[:], &v.nf64, x) }
+func (v *vals) uint32(x uint32) *uint32    { return take(v.u32[:], &v.nu32, x) }
+func (v *vals) int64(x int64) *int64       { return take(v.i64[:], &v.ni64, x) }
+func (v *vals) string(x string) *string    { return take(v.str[:], &v.nstr, x) }

@@ -309,6 +309,9 @@ func BenchmarkGetStatsPC(b *testing.B) {
 						get()
 					}
 					b.ReportMetric(float64(objects), "objects")
+					if kind == "rtcstats" {
+						reportPionShare(b, pc)
+					}
 				})
 			}
 		})
