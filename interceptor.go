@@ -234,13 +234,25 @@ func (i *Interceptor) packetTime() time.Time {
 	return i.epoch.Add(time.Since(i.epoch))
 }
 
-// kindVideo is the spec's kind of a video stream (the MIME type's top-level
-// type, as kindOf returns it).
-const kindVideo = "video"
+// kindVideo and kindAudio are the spec's kinds of a video and an audio
+// stream (the MIME type's top-level type, as kindOf returns it).
+const (
+	kindVideo = "video"
+	kindAudio = "audio"
+)
 
 func kindOf(mimeType string) string {
-	k, _, _ := strings.Cut(strings.ToLower(mimeType), "/")
-	return k
+	k, _, _ := strings.Cut(mimeType, "/")
+	// The kinds as constants, not a lower-cased copy per stream: every
+	// snapshot reads its stream's kind, and a copy is one more cache line
+	// to load per stream.
+	switch {
+	case strings.EqualFold(k, kindVideo):
+		return kindVideo
+	case strings.EqualFold(k, kindAudio):
+		return kindAudio
+	}
+	return strings.ToLower(k)
 }
 
 func isRTX(mimeType string) bool {

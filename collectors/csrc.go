@@ -144,30 +144,27 @@ func (t *CSRCTable) Snapshot(now time.Time) []*report.ContributingSourceStats {
 		return nil
 	}
 	out := make([]*report.ContributingSourceStats, t.n)
-	objs := make([]report.ContributingSourceStats, t.n)
-	vals := make([]struct {
-		packets uint32
-		level   float64
-	}, t.n)
+	boxes := make([]csrcBox, t.n) // the objects with their members: one allocation
 	for i := range t.n {
 		e := &t.entries[i]
-		o, v := &objs[i], &vals[i]
-		v.packets = e.packets
-		*o = report.ContributingSourceStats{
-			Base: report.Base{
-				Timestamp: rtpx.UnixMillis(now.Add(-now.Sub(e.last))),
-				Type:      report.TypeCSRC,
-				ID:        e.id,
-			},
-			ContributorSSRC:      e.csrc,
-			InboundRTPStreamID:   t.cfg.InboundID,
-			PacketsContributedTo: &v.packets,
-		}
+		b := &boxes[i]
+		o := &b.o
+		b.packets = e.packets
+		o.Timestamp, o.Type, o.ID = rtpx.UnixMillis(now.Add(-now.Sub(e.last))), report.TypeCSRC, e.id
+		o.ContributorSSRC, o.InboundRTPStreamID = e.csrc, t.cfg.InboundID
+		o.PacketsContributedTo = &b.packets
 		if e.hasLevel {
-			v.level = LinearAudioLevel(e.level)
-			o.AudioLevel = &v.level
+			b.level = LinearAudioLevel(e.level)
+			o.AudioLevel = &b.level
 		}
 		out[i] = o
 	}
 	return out
+}
+
+// csrcBox is a csrc object with the storage for its members.
+type csrcBox struct {
+	o       report.ContributingSourceStats
+	packets uint32
+	level   float64
 }

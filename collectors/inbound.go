@@ -279,18 +279,18 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 
 	video := kindIsVideo(s.cfg.Kind)
 	in := &b.s
-	*in = report.InboundRTPStreamStats{
-		Base:                report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeInboundRTP, ID: s.cfg.ID},
-		SSRC:                s.cfg.SSRC,
-		Kind:                s.cfg.Kind,
-		PacketsReceived:     v.uint64(s.packetsReceived),
-		BytesReceived:       v.uint64(s.bytesReceived),
-		HeaderBytesReceived: v.uint64(s.headerBytesReceived),
-		PacketsLost:         v.int64(s.seq.expected() - int64(s.packetsReceived)),
-		PacketsDuplicated:   v.uint64(s.packetsDuplicated),
-		NACKCount:           v.uint32(s.nackCount),
-		TrackIdentifier:     s.trackID,
-	}
+	// Field by field into the fresh (zeroed) box: assigning a whole
+	// struct value would copy every pointer slot through the write
+	// barrier while the garbage collector runs.
+	in.Timestamp, in.Type, in.ID = rtpx.UnixMillis(now), report.TypeInboundRTP, s.cfg.ID
+	in.SSRC, in.Kind = s.cfg.SSRC, s.cfg.Kind
+	in.PacketsReceived = v.uint64(s.packetsReceived)
+	in.BytesReceived = v.uint64(s.bytesReceived)
+	in.HeaderBytesReceived = v.uint64(s.headerBytesReceived)
+	in.PacketsLost = v.int64(s.seq.expected() - int64(s.packetsReceived))
+	in.PacketsDuplicated = v.uint64(s.packetsDuplicated)
+	in.NACKCount = v.uint32(s.nackCount)
+	in.TrackIdentifier = s.trackID
 	if video {
 		in.FIRCount = v.uint32(s.firCount)
 		in.PLICount = v.uint32(s.pliCount)
@@ -316,14 +316,14 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 		}
 	}
 	if s.frames != nil {
-		s.frames.Snapshot(now).FillInbound(in)
+		s.frames.Snapshot(now).fillInbound(in, v)
 	}
 	if s.level != nil {
 		if l := s.level.Snapshot(); l.Packets > 0 {
 			in.AudioLevel = v.float64(l.AudioLevel)
 			in.TotalAudioEnergy = v.float64(l.TotalAudioEnergy)
 			in.TotalSamplesDuration = v.float64(l.TotalSamplesDuration)
-			in.VoiceActivityFlag = new(l.VoiceActivityFlag)
+			in.VoiceActivityFlag = v.bool(l.VoiceActivityFlag)
 		}
 	}
 	if avg, ok := s.reportsOut.average(); ok {

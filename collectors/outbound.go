@@ -310,22 +310,36 @@ type OutboundSnapshot struct {
 // Snapshot returns the stream's stats as of now. codecId and transportId are
 // left for the caller.
 func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
-	b := new(outboundBox) // before the lock: packets need not wait for the allocator
+	// Before the lock: packets need not wait for the allocator. The media
+	// source (frames and level are fixed at creation) shares the box.
+	var (
+		b    *outboundBox
+		vsrc *outboundVideoBox
+		asrc *outboundAudioBox
+	)
+	switch {
+	case s.frames != nil:
+		vsrc = new(outboundVideoBox)
+		b = &vsrc.outboundBox
+	case s.level != nil:
+		asrc = new(outboundAudioBox)
+		b = &asrc.outboundBox
+	default:
+		b = new(outboundBox)
+	}
 	v := &b.v
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &b.s
-	*out = report.OutboundRTPStreamStats{
-		Base:                     report.Base{Timestamp: rtpx.UnixMillis(now), Type: report.TypeOutboundRTP, ID: s.cfg.ID},
-		SSRC:                     s.cfg.SSRC,
-		Kind:                     s.cfg.Kind,
-		PacketsSent:              v.uint64(s.packetsSent),
-		BytesSent:                v.uint64(s.bytesSent),
-		HeaderBytesSent:          v.uint64(s.headerBytesSent),
-		RetransmittedPacketsSent: v.uint64(s.rtxPackets),
-		RetransmittedBytesSent:   v.uint64(s.rtxBytes),
-		NACKCount:                v.uint32(s.nackCount),
-	}
+	// Field by field into the fresh (zeroed) box, as in Inbound.Snapshot.
+	out.Timestamp, out.Type, out.ID = rtpx.UnixMillis(now), report.TypeOutboundRTP, s.cfg.ID
+	out.SSRC, out.Kind = s.cfg.SSRC, s.cfg.Kind
+	out.PacketsSent = v.uint64(s.packetsSent)
+	out.BytesSent = v.uint64(s.bytesSent)
+	out.HeaderBytesSent = v.uint64(s.headerBytesSent)
+	out.RetransmittedPacketsSent = v.uint64(s.rtxPackets)
+	out.RetransmittedBytesSent = v.uint64(s.rtxBytes)
+	out.NACKCount = v.uint32(s.nackCount)
 	if kindIsVideo(s.cfg.Kind) {
 		out.FIRCount = v.uint32(s.firCount)
 		out.PLICount = v.uint32(s.pliCount)
@@ -345,23 +359,25 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	var fs FrameStats
 	if s.frames != nil {
 		fs = s.frames.Snapshot(now)
-		fs.FillOutbound(out)
+		fs.fillOutbound(out, v)
 	}
 	if avg, ok := s.srIv.average(); ok {
 		out.AverageRTCPInterval = v.float64(avg)
 	}
 	snap := OutboundSnapshot{Outbound: out, PayloadType: s.payloadType, HasPayloadType: s.started}
 	switch {
-	case s.frames != nil:
-		snap.VideoSource = &report.VideoSourceStats{}
-		fs.FillVideoSource(snap.VideoSource)
-	case s.level != nil:
-		snap.AudioSource = &report.AudioSourceStats{}
+	case vsrc != nil:
+		snap.VideoSource = &vsrc.src
+		fs.fillVideoSource(snap.VideoSource, v)
+	case asrc != nil:
+		snap.AudioSource = &asrc.src
 		if l := s.level.Snapshot(); l.Packets > 0 {
-			snap.AudioSource.AudioLevel = new(l.AudioLevel)
-			snap.AudioSource.TotalAudioEnergy = new(l.TotalAudioEnergy)
-			snap.AudioSource.TotalSamplesDuration = new(l.TotalSamplesDuration)
-			out.VoiceActivityFlag = new(l.VoiceActivityFlag)
+			lv := &asrc.levels
+			lv[0], lv[1], lv[2] = l.AudioLevel, l.TotalAudioEnergy, l.TotalSamplesDuration
+			snap.AudioSource.AudioLevel = &lv[0]
+			snap.AudioSource.TotalAudioEnergy = &lv[1]
+			snap.AudioSource.TotalSamplesDuration = &lv[2]
+			asrc.vad, out.VoiceActivityFlag = l.VoiceActivityFlag, &asrc.vad
 		}
 	}
 	if s.remote.reports > 0 {
@@ -375,5 +391,22 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 // so that a snapshot allocates once.
 type outboundBox struct {
 	s report.OutboundRTPStreamStats
-	v vals
+	v outVals
+}
+
+// outboundVideoBox is an outboundBox with the media-source object of a video
+// stream, whose members come from the outboundBox's outVals (760 bytes: with
+// the allocator's header, the 768-byte size class).
+type outboundVideoBox struct {
+	outboundBox
+	src report.VideoSourceStats
+}
+
+// outboundAudioBox is an outboundBox with the media-source object of an
+// audio stream and its level members.
+type outboundAudioBox struct {
+	outboundBox
+	src    report.AudioSourceStats
+	levels [3]float64
+	vad    bool // the outbound-rtp's voiceActivityFlag
 }

@@ -15,13 +15,26 @@ type vals struct {
 	u32                    [10]uint32
 	i64                    [1]int64
 	str                    [2]string
+	b                      [1]bool
 	nu64, nf64, nu32, ni64 uint8
-	nstr                   uint8
+	nstr, nb               uint8
+}
+
+// outVals is vals for an outbound-rtp object and the video media-source
+// object its snapshot describes (13 uint32 and 4 float64 between them):
+// sized so that the two objects, their members and the allocator's type
+// header fill one 768-byte size class.
+type outVals struct {
+	u64                    [5]uint64
+	f64                    [4]float64
+	str                    [2]string
+	u32                    [13]uint32
+	nu64, nf64, nstr, nu32 uint8
 }
 
 // memberStore hands out storage for the numeric members of one object:
-// vals (a snapshot's) or frameNums (FrameStats' own, when the caller has
-// none).
+// vals, outVals (a snapshot's) or frameNums (FrameStats' own, when the
+// caller has none).
 type memberStore interface {
 	uint32(x uint32) *uint32
 	float64(x float64) *float64
@@ -44,3 +57,9 @@ func (v *vals) float64(x float64) *float64 { return take(v.f64[:], &v.nf64, x) }
 func (v *vals) uint32(x uint32) *uint32    { return take(v.u32[:], &v.nu32, x) }
 func (v *vals) int64(x int64) *int64       { return take(v.i64[:], &v.ni64, x) }
 func (v *vals) string(x string) *string    { return take(v.str[:], &v.nstr, x) }
+func (v *vals) bool(x bool) *bool          { return take(v.b[:], &v.nb, x) }
+
+func (v *outVals) uint64(x uint64) *uint64    { return take(v.u64[:], &v.nu64, x) }
+func (v *outVals) float64(x float64) *float64 { return take(v.f64[:], &v.nf64, x) }
+func (v *outVals) uint32(x uint32) *uint32    { return take(v.u32[:], &v.nu32, x) }
+func (v *outVals) string(x string) *string    { return take(v.str[:], &v.nstr, x) }

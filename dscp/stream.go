@@ -130,7 +130,7 @@ func (s *Stream) SetTrack(trackID string) {
 	if old := s.trackID.Load(); old != nil && *old == trackID {
 		return
 	}
-	s.trackID.Store(&trackID)
+	s.trackID.Store(new(trackID)) // &trackID would allocate on every call
 	s.m.recell(s)
 }
 
