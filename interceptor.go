@@ -306,10 +306,12 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		sent := collectors.SentPacket{
-			SSRC: h.SSRC, Seq: h.SequenceNumber, Timestamp: h.Timestamp, Marker: h.Marker, PT: h.PayloadType,
-			HeaderLen: h.MarshalSize(), PayloadLen: body, PaddingLen: pad, Mid: mid, Payload: payload[:body],
-		}
+		// Field by field: a composite literal is built in a temporary and
+		// copied, the copy's wide loads stalling on its narrow stores.
+		var sent collectors.SentPacket
+		sent.SSRC, sent.Seq, sent.Timestamp, sent.Marker, sent.PT = h.SSRC, h.SequenceNumber, h.Timestamp, h.Marker, h.PayloadType
+		sent.HeaderLen, sent.PayloadLen, sent.PaddingLen = headerSize(h), body, pad
+		sent.Mid, sent.Payload = mid, payload[:body]
 		if s.levelID != 0 {
 			sent.AudioLevel = h.GetExtension(s.levelID)
 		}
@@ -318,6 +320,15 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		}
 		return n, err
 	})
+}
+
+// headerSize is h.MarshalSize(), whose value receiver copies the Header on
+// every packet: only a header with extensions needs it.
+func headerSize(h *rtp.Header) int {
+	if !h.Extension {
+		return 12 + 4*len(h.CSRC)
+	}
+	return h.MarshalSize()
 }
 
 // payloadAndPadding splits what follows the header. pion carries padding in

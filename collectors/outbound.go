@@ -158,10 +158,14 @@ func (s *Outbound) OnSentPacket(now Instant, p *SentPacket) bool {
 	switch {
 	case !s.started:
 		s.started, s.firstSeq, s.maxSeq = true, ext, ext
-		s.addLevelLocked(p)
+		if s.level != nil {
+			s.addLevelLocked(p)
+		}
 	case ext > s.maxSeq:
 		s.maxSeq = ext
-		s.addLevelLocked(p)
+		if s.level != nil {
+			s.addLevelLocked(p)
+		}
 	default:
 		// Without RTX a retransmission reuses its original sequence
 		// number, so anything that does not advance the sequence is one.
@@ -173,11 +177,8 @@ func (s *Outbound) OnSentPacket(now Instant, p *SentPacket) bool {
 }
 
 // addLevelLocked accounts the RFC 6464 level of a new (not resent) audio
-// packet for the media source.
+// packet for the media source; s.level is not nil.
 func (s *Outbound) addLevelLocked(p *SentPacket) {
-	if s.level == nil {
-		return
-	}
 	lvl, voice, ok := rtpx.ParseAudioLevel(p.AudioLevel)
 	if !ok {
 		return
