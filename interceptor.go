@@ -297,7 +297,9 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		body, pad := payloadAndPadding(h, payload)
-		s.marks.mark(h, payload[:body])
+		if s.marks != nil {
+			s.marks.mark(h, payload[:body])
+		}
 		n, err := writer.Write(h, payload, a)
 		if err != nil {
 			return n, err // not sent: not counted

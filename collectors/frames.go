@@ -413,6 +413,14 @@ func (f *FrameTracker) micros(now Instant) int64 { return int64(now-f.base) / in
 // one whose marker never went out before the next timestamp does not. The
 // time is read once per frame, when it counts.
 func (f *FrameTracker) sent(now Instant, ext int64, seq uint16, ts uint32, marker bool, pl []byte) {
+	if s := &f.slots[0]; ext == f.highest+1 && !marker && s.packets != 0 && s.ts == ts && len(pl) > 0 &&
+		f.firstOnly && s.is(slotUnjudged) && s.packets < math.MaxUint16 {
+		// The common case: the next packet inside a VP8 frame, with no
+		// target to judge it by: it tells nothing but that it was sent.
+		f.highest, f.hasBad = ext, false
+		s.packets++
+		return
+	}
 	switch behind := f.highest - ext; {
 	case behind < 0:
 		f.highest = ext
