@@ -34,14 +34,15 @@ type Interceptor struct {
 	factory *Factory
 	pcID    string
 	clock   Clock
-	// epoch is set when clock is the system clock: packet times are then
-	// epoch plus the monotonic time since, one clock read instead of two.
-	// Their wall part drifts from the real wall clock after a step, so
-	// collectors turn them into timestamps through the monotonic distance
-	// from a fresh Now at Snapshot (see collectors' wallMillis).
-	epoch time.Time
-	log   logging.LeveledLogger
-	ids   *idGen
+	// epoch is the clock's reading at creation, the origin of packet
+	// Instants. With the system clock it holds a monotonic reading, and a
+	// packet's Instant is one monotonic clock read (time.Since), no wall
+	// clock; collectors turn Instants into timestamps through their
+	// distance from a fresh Now at Snapshot (see collectors.InstantOf).
+	epoch    time.Time
+	sysClock bool
+	log      logging.LeveledLogger
+	ids      *idGen
 
 	// mu guards the maps below. It is taken at bind/unbind time, by the
 	// RTCP paths (read lock) and by GetStats to copy the stream lists;
@@ -204,7 +205,8 @@ func newInterceptor(f *Factory, pcID string) *Interceptor {
 		factory:    f,
 		pcID:       pcID,
 		clock:      f.cfg.clock,
-		epoch:      packetEpoch(f.cfg.clock),
+		epoch:      f.cfg.clock.Now(),
+		sysClock:   isSystemClock(f.cfg.clock),
 		log:        f.cfg.loggerFactory.NewLogger("rtcstats"),
 		ids:        newIDGen(),
 		outbound:   map[uint32]*localStream{},
@@ -216,22 +218,18 @@ func newInterceptor(f *Factory, pcID string) *Interceptor {
 	}
 }
 
-// packetEpoch returns the reference for packetTime: a monotonic reading of
-// the system clock, or the zero time for an injected clock.
-func packetEpoch(c Clock) time.Time {
-	if _, ok := c.(systemClock); ok {
-		return time.Now()
-	}
-	return time.Time{}
+func isSystemClock(c Clock) bool {
+	_, ok := c.(systemClock)
+	return ok
 }
 
 // packetTime is the clock reading for one RTP packet. time.Now reads both
 // the wall and the monotonic clock; a packet needs only the monotonic one.
-func (i *Interceptor) packetTime() time.Time {
-	if i.epoch.IsZero() {
-		return i.clock.Now()
+func (i *Interceptor) packetTime() collectors.Instant {
+	if i.sysClock {
+		return collectors.Instant(time.Since(i.epoch))
 	}
-	return i.epoch.Add(time.Since(i.epoch))
+	return collectors.InstantOf(i.epoch, i.clock.Now())
 }
 
 // kindVideo and kindAudio are the spec's kinds of a video and an audio
@@ -299,7 +297,7 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 			ID: i.ids.next("OT"), RemoteID: i.ids.next("RI"),
 			SSRC: info.SSRC, RTXSSRC: info.SSRCRetransmission, FECSSRC: info.SSRCForwardErrorCorrection,
 			Kind: kindOf(info.MimeType), ClockRate: info.ClockRate, Codec: payload.CodecFromMime(info.MimeType),
-			AudioLevel: extensionID(info, audioLevelURI) != 0, Opus: isOpus48k(info),
+			AudioLevel: extensionID(info, audioLevelURI) != 0, Opus: isOpus48k(info), Epoch: i.epoch,
 		}),
 		info:    codecOf(info),
 		midID:   extensionID(info, midURI),
@@ -311,7 +309,9 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		body, pad := payloadAndPadding(h, payload)
-		s.marks.mark(h, payload[:body])
+		if s.marks != nil {
+			s.marks.mark(h, payload[:body])
+		}
 		n, err := writer.Write(h, payload, a)
 		if err != nil {
 			return n, err // not sent: not counted
@@ -320,10 +320,12 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		if s.midID != 0 {
 			mid = h.GetExtension(s.midID)
 		}
-		sent := collectors.SentPacket{
-			SSRC: h.SSRC, Seq: h.SequenceNumber, Timestamp: h.Timestamp, Marker: h.Marker, PT: h.PayloadType,
-			HeaderLen: h.MarshalSize(), PayloadLen: body, PaddingLen: pad, Mid: mid, Payload: payload[:body],
-		}
+		// Field by field: a composite literal is built in a temporary and
+		// copied, the copy's wide loads stalling on its narrow stores.
+		var sent collectors.SentPacket
+		sent.SSRC, sent.Seq, sent.Timestamp, sent.Marker, sent.PT = h.SSRC, h.SequenceNumber, h.Timestamp, h.Marker, h.PayloadType
+		sent.HeaderLen, sent.PayloadLen, sent.PaddingLen = headerSize(h), body, pad
+		sent.Mid, sent.Payload = mid, payload[:body]
 		if s.levelID != 0 {
 			sent.AudioLevel = h.GetExtension(s.levelID)
 		}
@@ -332,6 +334,15 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 		}
 		return n, err
 	})
+}
+
+// headerSize is h.MarshalSize(), whose value receiver copies the Header on
+// every packet: only a header with extensions needs it.
+func headerSize(h *rtp.Header) int {
+	if !h.Extension {
+		return 12 + 4*len(h.CSRC)
+	}
+	return h.MarshalSize()
 }
 
 // payloadAndPadding splits what follows the header. pion carries padding in
@@ -393,7 +404,7 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 			SSRC: info.SSRC, Kind: kindOf(info.MimeType), ClockRate: info.ClockRate,
 			Codec:        payload.CodecFromMime(info.MimeType),
 			AudioLevelID: extensionID(info, audioLevelURI), CSRCLevelID: extensionID(info, csrcLevelURI),
-			Opus: isOpus48k(info),
+			Opus: isOpus48k(info), Epoch: i.epoch,
 		}),
 		info:  codecOf(info),
 		midID: extensionID(info, midURI),

@@ -59,7 +59,7 @@ const burstGaps = 64
 // packet skips over, at its arrival), so a due time is kept per run, not
 // per number.
 type BurstLoss struct {
-	base    time.Time
+	base    Instant
 	max     int64 // highest extended sequence number
 	next    int64 // lowest sequence number not yet final
 	tooLate uint64
@@ -80,7 +80,7 @@ type BurstLoss struct {
 // seqTracker's seqInOrder, seqLate and seqDuplicate) and for the original
 // sequence numbers of retransmissions, not for strays; call Restart before
 // the packet that confirms a restart.
-func (b *BurstLoss) Receive(now time.Time, seq uint16) {
+func (b *BurstLoss) Receive(now Instant, seq uint16) {
 	if !b.started {
 		b.started = true
 		b.base = now
@@ -90,8 +90,16 @@ func (b *BurstLoss) Receive(now time.Time, seq uint16) {
 		b.mark(b.max)
 		return
 	}
-	t := b.ms(now)
 	ext := b.max + int64(int16(seq-uint16(b.max)))
+	if ext == b.max+1 && b.next == ext && b.gapN == 0 {
+		// The common case, the next number with nothing waiting: it is
+		// decided, received, at once.
+		b.mark(ext)
+		b.max, b.next = ext, ext+1
+		b.m.received(1)
+		return
+	}
+	t := b.ms(now)
 	switch {
 	case ext > b.max:
 		if ext-b.next >= burstWindow {
@@ -204,14 +212,14 @@ func (b *BurstLoss) decide(received bool) {
 // The int32 differences keep such times in order: an earlier one only
 // decides less. A time before the first packet counts as the first
 // packet's.
-func (b *BurstLoss) ms(now time.Time) uint32 {
-	return uint32(max(now.Sub(b.base), 0) / time.Millisecond)
+func (b *BurstLoss) ms(now Instant) uint32 {
+	return uint32(max(now-b.base, 0) / Instant(time.Millisecond))
 }
 
 // msUp is ms rounded up, for due times: with now rounded down, a number is
 // decided no earlier than BurstHold after it became due.
-func (b *BurstLoss) msUp(now time.Time) uint32 {
-	return uint32((max(now.Sub(b.base), 0) + time.Millisecond - 1) / time.Millisecond)
+func (b *BurstLoss) msUp(now Instant) uint32 {
+	return uint32((max(now-b.base, 0) + Instant(time.Millisecond) - 1) / Instant(time.Millisecond))
 }
 
 func (b *BurstLoss) mark(ext int64) {
@@ -248,7 +256,7 @@ type BurstSnapshot struct {
 // became due less than BurstHold before now is still pending, so a
 // snapshot taken right after a stream's last loss lacks that loss (and
 // counts its burst without it) until BurstHold has passed.
-func (b *BurstLoss) Snapshot(now time.Time) BurstSnapshot {
+func (b *BurstLoss) Snapshot(now Instant) BurstSnapshot {
 	if b.started {
 		b.expire(b.ms(now))
 	}

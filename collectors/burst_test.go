@@ -16,7 +16,7 @@ func sendInOrder(b *BurstLoss, start time.Time, first uint16, n int, lost ...int
 	for i := range n {
 		at = start.Add(time.Duration(i) * 20 * time.Millisecond)
 		if !slices.Contains(lost, i) {
-			b.Receive(at, first+uint16(i))
+			b.Receive(inst(at), first+uint16(i))
 		}
 	}
 	return at
@@ -45,7 +45,7 @@ func checkBurst(t *testing.T, got, want BurstSnapshot) {
 func TestBurstWorkedExample(t *testing.T) {
 	var b BurstLoss
 	last := sendInOrder(&b, burstT0, 1000, 100, 10, 11, 12, 30, 50, 55, 60, 80)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 100, Lost: 8, BurstPacketsLost: 6, BurstLossCount: 2,
 		BurstLossRate: 6.0 / 14, GapLossRate: 2.0 / 86,
 	})
@@ -58,7 +58,7 @@ func TestBurstWorkedExample(t *testing.T) {
 func TestBurstGminBoundary(t *testing.T) {
 	var b BurstLoss
 	last := sendInOrder(&b, burstT0, 0, 100, 20, 36, 60, 77)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 100, Lost: 4, BurstPacketsLost: 2, BurstLossCount: 1,
 		BurstLossRate: 2.0 / 17, GapLossRate: 2.0 / 83,
 	})
@@ -85,9 +85,9 @@ func TestBurstReorderingIsNotLoss(t *testing.T) {
 	at := burstT0
 	for _, s := range order {
 		at = at.Add(20 * time.Millisecond)
-		b.Receive(at, 50000+s)
+		b.Receive(inst(at), 50000+s)
 	}
-	checkBurst(t, b.Snapshot(at.Add(BurstHold)), BurstSnapshot{Expected: 41})
+	checkBurst(t, b.Snapshot(inst(at.Add(BurstHold))), BurstSnapshot{Expected: 41})
 }
 
 // A packet later than BurstHold stays lost. 0..39 every 20 ms without 5.
@@ -99,12 +99,12 @@ func TestBurstReorderingIsNotLoss(t *testing.T) {
 func TestBurstLateBeyondHold(t *testing.T) {
 	var b BurstLoss
 	sendInOrder(&b, burstT0, 7, 40, 5)
-	checkBurst(t, b.Snapshot(burstT0.Add(900*time.Millisecond)), BurstSnapshot{Expected: 5, Pending: 35})
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(900*time.Millisecond))), BurstSnapshot{Expected: 5, Pending: 35})
 	want := BurstSnapshot{Expected: 40, Lost: 1, GapLossRate: 1.0 / 40}
-	checkBurst(t, b.Snapshot(burstT0.Add(1200*time.Millisecond)), want)
-	b.Receive(burstT0.Add(1300*time.Millisecond), 12)
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(1200*time.Millisecond))), want)
+	b.Receive(inst(burstT0.Add(1300*time.Millisecond)), 12)
 	want.TooLate = 1
-	checkBurst(t, b.Snapshot(burstT0.Add(1400*time.Millisecond)), want)
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(1400*time.Millisecond))), want)
 }
 
 // Runs of missing numbers expire in turn, each BurstHold after it became
@@ -116,13 +116,13 @@ func TestBurstLateBeyondHold(t *testing.T) {
 func TestBurstRunsExpireInTurn(t *testing.T) {
 	var b BurstLoss
 	sendInOrder(&b, burstT0, 100, 20, 3, 15)
-	checkBurst(t, b.Snapshot(burstT0.Add(1100*time.Millisecond)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(1100*time.Millisecond))), BurstSnapshot{
 		Expected: 15, Lost: 1, GapLossRate: 1.0 / 15, Pending: 5,
 	})
-	checkBurst(t, b.Snapshot(burstT0.Add(1319*time.Millisecond)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(1319*time.Millisecond))), BurstSnapshot{
 		Expected: 15, Lost: 1, GapLossRate: 1.0 / 15, Pending: 5,
 	})
-	checkBurst(t, b.Snapshot(burstT0.Add(1320*time.Millisecond)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(1320*time.Millisecond))), BurstSnapshot{
 		Expected: 20, Lost: 2, BurstPacketsLost: 2, BurstLossCount: 1, BurstLossRate: 2.0 / 13,
 	})
 }
@@ -132,7 +132,7 @@ func TestBurstRunsExpireInTurn(t *testing.T) {
 func TestBurstAcrossWrap(t *testing.T) {
 	var b BurstLoss
 	last := sendInOrder(&b, burstT0, 65530, 27, 4, 5, 6)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 27, Lost: 3, BurstPacketsLost: 3, BurstLossCount: 1, BurstLossRate: 1,
 	})
 }
@@ -143,7 +143,7 @@ func TestBurstLongOutage(t *testing.T) {
 	var b BurstLoss
 	sendInOrder(&b, burstT0, 0, 10)
 	last := sendInOrder(&b, burstT0.Add(time.Second), 1010, 20)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 1030, Lost: 1000, BurstPacketsLost: 1000, BurstLossCount: 1, BurstLossRate: 1,
 	})
 }
@@ -158,14 +158,14 @@ func TestBurstWindowOverflow(t *testing.T) {
 		if s == 3 {
 			continue
 		}
-		b.Receive(burstT0, s)
+		b.Receive(inst(burstT0), s)
 		if s == 514 {
-			checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 3, Pending: 512})
+			checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 3, Pending: 512})
 		}
 	}
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600})
-	b.Receive(burstT0, 3)
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600, TooLate: 1})
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600})
+	b.Receive(inst(burstT0), 3)
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 600, Lost: 1, GapLossRate: 1.0 / 600, TooLate: 1})
 }
 
 // Missing numbers wait in runs, at most burstGaps (64) at once. With no
@@ -178,18 +178,18 @@ func TestBurstWindowOverflow(t *testing.T) {
 func TestBurstGapOverflow(t *testing.T) {
 	var b BurstLoss
 	for s := uint16(0); s <= 2*burstGaps; s += 2 {
-		b.Receive(burstT0, s)
+		b.Receive(inst(burstT0), s)
 	}
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 1, Pending: 2 * burstGaps})
-	b.Receive(burstT0, 2*burstGaps+2)
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 3, Lost: 1, GapLossRate: 1.0 / 3, Pending: 2 * burstGaps})
-	b.Receive(burstT0, 1)
-	b.Receive(burstT0, 3)
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 5, Lost: 1, GapLossRate: 1.0 / 5, Pending: 2*burstGaps - 2, TooLate: 1})
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 1, Pending: 2 * burstGaps})
+	b.Receive(inst(burstT0), 2*burstGaps+2)
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 3, Lost: 1, GapLossRate: 1.0 / 3, Pending: 2 * burstGaps})
+	b.Receive(inst(burstT0), 1)
+	b.Receive(inst(burstT0), 3)
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 5, Lost: 1, GapLossRate: 1.0 / 5, Pending: 2*burstGaps - 2, TooLate: 1})
 	// BurstHold later everything is decided: of 0..130, 1 and the 63 odd
 	// numbers 5..129 are lost, at most 3 received between two: one burst
 	// 1..129 of 64 lost in 129.
-	checkBurst(t, b.Snapshot(burstT0.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(BurstHold))), BurstSnapshot{
 		Expected: 131, Lost: 64, BurstPacketsLost: 64, BurstLossCount: 1, BurstLossRate: 64.0 / 129, TooLate: 1,
 	})
 }
@@ -203,7 +203,7 @@ func TestBurstRestart(t *testing.T) {
 	sendInOrder(&b, burstT0, 0, 10, 8)
 	b.Restart()
 	last := sendInOrder(&b, burstT0.Add(time.Second), 40000, 20, 5, 6)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 30, Lost: 3, BurstPacketsLost: 2, BurstLossCount: 1, BurstLossRate: 1, GapLossRate: 1.0 / 28,
 	})
 }
@@ -215,26 +215,26 @@ func TestBurstRestart(t *testing.T) {
 func TestBurstOpenCluster(t *testing.T) {
 	var b BurstLoss
 	last := sendInOrder(&b, burstT0, 0, 21, 10, 12)
-	checkBurst(t, b.Snapshot(last.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(last.Add(BurstHold))), BurstSnapshot{
 		Expected: 21, Lost: 2, BurstPacketsLost: 2, BurstLossCount: 1, BurstLossRate: 2.0 / 3, GapLossRate: 0,
 	})
 	at := last.Add(BurstHold)
 	for s := uint16(21); s <= 60; s++ {
 		at = at.Add(20 * time.Millisecond)
 		if s != 25 {
-			b.Receive(at, s)
+			b.Receive(inst(at), s)
 		}
 	}
-	checkBurst(t, b.Snapshot(at.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(at.Add(BurstHold))), BurstSnapshot{
 		Expected: 61, Lost: 3, BurstPacketsLost: 3, BurstLossCount: 1, BurstLossRate: 3.0 / 16, GapLossRate: 0,
 	})
 }
 
 func TestBurstEmpty(t *testing.T) {
 	var b BurstLoss
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{})
-	b.Receive(burstT0, 9)
-	checkBurst(t, b.Snapshot(burstT0), BurstSnapshot{Expected: 1})
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{})
+	b.Receive(inst(burstT0), 9)
+	checkBurst(t, b.Snapshot(inst(burstT0)), BurstSnapshot{Expected: 1})
 }
 
 // refBurst classifies a whole decided sequence offline, straight from the
@@ -314,9 +314,9 @@ func TestBurstMatchesReference(t *testing.T) {
 		var prev BurstSnapshot
 		for k, a := range arr {
 			at := burstT0.Add(a.at)
-			b.Receive(at, first+uint16(a.seq))
+			b.Receive(inst(at), first+uint16(a.seq))
 			if k%97 == 0 {
-				s := b.Snapshot(at)
+				s := b.Snapshot(inst(at))
 				if s.BurstLossCount < prev.BurstLossCount || s.BurstPacketsLost < prev.BurstPacketsLost ||
 					s.Expected < prev.Expected || s.Lost < prev.Lost {
 					t.Fatalf("seed %d: went back from %+v to %+v", seed, prev, s)
@@ -324,7 +324,7 @@ func TestBurstMatchesReference(t *testing.T) {
 				prev = s
 			}
 		}
-		got := b.Snapshot(burstT0.Add(time.Duration(n)*20*time.Millisecond + time.Hour))
+		got := b.Snapshot(inst(burstT0.Add(time.Duration(n)*20*time.Millisecond + time.Hour)))
 		// The reference knows only up to the highest received number.
 		last := n - 1
 		for !received[last] {
@@ -356,12 +356,12 @@ func TestBurstMatchesReferenceManyGaps(t *testing.T) {
 				continue
 			}
 			at := burstT0.Add(time.Duration(i) * time.Millisecond)
-			b.Receive(at, first+uint16(i))
+			b.Receive(inst(at), first+uint16(i))
 			if rng.IntN(3) == 0 {
-				b.Receive(at, first+uint16(i)) // a duplicate
+				b.Receive(inst(at), first+uint16(i)) // a duplicate
 			}
 			if i%89 == 0 {
-				s := b.Snapshot(at)
+				s := b.Snapshot(inst(at))
 				if s.BurstLossCount < prev.BurstLossCount || s.BurstPacketsLost < prev.BurstPacketsLost ||
 					s.Expected < prev.Expected || s.Lost < prev.Lost {
 					t.Fatalf("seed %d: went back from %+v to %+v", seed, prev, s)
@@ -373,7 +373,7 @@ func TestBurstMatchesReferenceManyGaps(t *testing.T) {
 		for !received[last] {
 			last--
 		}
-		checkBurst(t, b.Snapshot(burstT0.Add(time.Hour)), refBurst(received[:last+1]))
+		checkBurst(t, b.Snapshot(inst(burstT0.Add(time.Hour))), refBurst(received[:last+1]))
 	}
 }
 
@@ -386,7 +386,7 @@ func BenchmarkBurstReceive(b *testing.B) {
 		seq++
 		now = now.Add(20 * time.Millisecond)
 		if seq%37 != 0 {
-			bl.Receive(now, seq)
+			bl.Receive(inst(now), seq)
 		}
 	}
 }
@@ -398,7 +398,7 @@ func TestBurstNoAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(1000, func() {
 		seq += 1 + seq%3/2 // every third number skipped
 		now = now.Add(20 * time.Millisecond)
-		b.Receive(now, seq)
+		b.Receive(inst(now), seq)
 	}); n != 0 {
 		t.Fatalf("%v allocations per packet", n)
 	}
@@ -430,11 +430,11 @@ func TestBurstLastLossWaitsForHold(t *testing.T) {
 	var b BurstLoss
 	sendInOrder(&b, burstT0, first, 196, lost...)
 	due := burstT0.Add(147 * 20 * time.Millisecond)
-	checkBurst(t, b.Snapshot(due.Add(BurstHold-time.Millisecond)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(due.Add(BurstHold-time.Millisecond))), BurstSnapshot{
 		Expected: 146, Lost: 14, BurstPacketsLost: 14, BurstLossCount: 1, BurstLossRate: 14.0 / 131,
 		Pending: 196 - 146,
 	})
-	checkBurst(t, b.Snapshot(due.Add(BurstHold)), BurstSnapshot{
+	checkBurst(t, b.Snapshot(inst(due.Add(BurstHold))), BurstSnapshot{
 		Expected: 196, Lost: 15, BurstPacketsLost: 15, BurstLossCount: 1, BurstLossRate: 15.0 / 141,
 	})
 }
@@ -566,13 +566,13 @@ func TestBurstOutOfOrderTimes(t *testing.T) {
 		for k, e := range evs {
 			at := burstT0.Add(e.stamp)
 			if e.seq >= 0 {
-				b.Receive(at, first+uint16(e.seq))
+				b.Receive(inst(at), first+uint16(e.seq))
 				m.receive(at, e.seq)
 				if k%7 != 0 {
 					continue
 				}
 			}
-			got, want := b.Snapshot(at), m.snapshot(at)
+			got, want := b.Snapshot(inst(at)), m.snapshot(at)
 			if got.Expected != want.Expected || got.Lost != want.Lost || got.BurstPacketsLost != want.BurstPacketsLost ||
 				got.BurstLossCount != want.BurstLossCount || got.Pending != want.Pending || got.TooLate != want.TooLate ||
 				!levelNear(got.BurstLossRate, want.BurstLossRate) || !levelNear(got.GapLossRate, want.GapLossRate) {
@@ -601,9 +601,9 @@ func TestBurstOutOfOrderTimes(t *testing.T) {
 // decides nothing.
 func TestBurstTimesBeforeFirst(t *testing.T) {
 	var b BurstLoss
-	b.Receive(burstT0, 0)
-	b.Receive(burstT0.Add(-5*time.Millisecond), 2)
-	checkBurst(t, b.Snapshot(burstT0.Add(-time.Hour)), BurstSnapshot{Expected: 1, Pending: 2})
-	checkBurst(t, b.Snapshot(burstT0.Add(BurstHold-time.Millisecond)), BurstSnapshot{Expected: 1, Pending: 2})
-	checkBurst(t, b.Snapshot(burstT0.Add(BurstHold)), BurstSnapshot{Expected: 3, Lost: 1, GapLossRate: 1.0 / 3})
+	b.Receive(inst(burstT0), 0)
+	b.Receive(inst(burstT0.Add(-5*time.Millisecond)), 2)
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(-time.Hour))), BurstSnapshot{Expected: 1, Pending: 2})
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(BurstHold-time.Millisecond))), BurstSnapshot{Expected: 1, Pending: 2})
+	checkBurst(t, b.Snapshot(inst(burstT0.Add(BurstHold))), BurstSnapshot{Expected: 3, Lost: 1, GapLossRate: 1.0 / 3})
 }

@@ -41,7 +41,7 @@ type csrcEntry struct {
 	id       string
 	csrc     uint32
 	packets  uint32
-	last     time.Time
+	last     Instant
 	level    uint8
 	hasLevel bool // the newest packet counted had an RFC 6465 level for it
 }
@@ -75,7 +75,7 @@ func NewCSRCTable(cfg CSRCConfig) *CSRCTable {
 // its rtpx.ParseHeader result; levels is the payload of the RFC 6465
 // extension element (Header.Extension), or nil when it is absent or not
 // negotiated. Call it for each packet counted in packetsReceived.
-func (t *CSRCTable) OnPacket(now time.Time, pkt []byte, h *rtpx.Header, levels []byte) {
+func (t *CSRCTable) OnPacket(now Instant, pkt []byte, h *rtpx.Header, levels []byte) {
 	n := int(h.CSRCCount)
 outer:
 	for i := range n {
@@ -136,10 +136,11 @@ func (t *CSRCTable) Len() int { return t.n }
 func (t *CSRCTable) Refused() uint64 { return t.refused }
 
 // Snapshot returns a csrc object per contributor, in order of first
-// appearance. now is the time of the snapshot: timestamps are wall-clock
-// times derived from their monotonic distance to now, so a wall-clock step
-// since the packet moves them with it.
-func (t *CSRCTable) Snapshot(now time.Time) []*report.ContributingSourceStats {
+// appearance. now is the wall-clock time of the snapshot and at the same
+// moment as an Instant: timestamps are wall-clock times derived from their
+// monotonic distance to it, so a wall-clock step since the packet moves
+// them with it.
+func (t *CSRCTable) Snapshot(now time.Time, at Instant) []*report.ContributingSourceStats {
 	if t.n == 0 {
 		return nil
 	}
@@ -150,7 +151,7 @@ func (t *CSRCTable) Snapshot(now time.Time) []*report.ContributingSourceStats {
 		b := &boxes[i]
 		o := &b.o
 		b.packets = e.packets
-		o.Timestamp, o.Type, o.ID = rtpx.UnixMillis(now.Add(-now.Sub(e.last))), report.TypeCSRC, e.id
+		o.Timestamp, o.Type, o.ID = wallMillis(now, at, e.last), report.TypeCSRC, e.id
 		o.ContributorSSRC, o.InboundRTPStreamID = e.csrc, t.cfg.InboundID
 		o.PacketsContributedTo = &b.packets
 		if e.hasLevel {

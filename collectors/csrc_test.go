@@ -35,7 +35,7 @@ func mixedPacket(tb testing.TB, seq uint16, csrcs []uint32, levels []byte) ([]by
 func feedCSRC(tb testing.TB, tab *CSRCTable, now time.Time, seq uint16, csrcs []uint32, levels []byte) {
 	tb.Helper()
 	pkt, h := mixedPacket(tb, seq, csrcs, levels)
-	tab.OnPacket(now, pkt, &h, h.Extension(pkt, csrcLevelsID))
+	tab.OnPacket(inst(now), pkt, &h, h.Extension(pkt, csrcLevelsID))
 }
 
 // Three packets from a mixer:
@@ -55,7 +55,7 @@ func TestCSRCTable(t *testing.T) {
 	feedCSRC(t, tab, t0.Add(40*time.Millisecond), 3, []uint32{a}, []byte{127})
 
 	now := t0.Add(time.Second)
-	got := tab.Snapshot(now)
+	got := tab.Snapshot(now, inst(now))
 	if len(got) != 3 || tab.Len() != 3 || tab.Refused() != 0 {
 		t.Fatalf("%d objects, Len %d, Refused %d", len(got), tab.Len(), tab.Refused())
 	}
@@ -93,7 +93,7 @@ func TestCSRCTable(t *testing.T) {
 	if *got[0].PacketsContributedTo != 2 || *got[0].AudioLevel != 0 {
 		t.Error("a snapshot aliases the table")
 	}
-	if s := tab.Snapshot(now)[0]; *s.PacketsContributedTo != 3 || *s.AudioLevel != LinearAudioLevel(6) || s.ID != got[0].ID {
+	if s := tab.Snapshot(now, inst(now))[0]; *s.PacketsContributedTo != 3 || *s.AudioLevel != LinearAudioLevel(6) || s.ID != got[0].ID {
 		t.Errorf("after a fourth packet: %+v", s)
 	}
 }
@@ -104,7 +104,7 @@ func TestCSRCTable(t *testing.T) {
 func TestCSRCTableLevelsByPosition(t *testing.T) {
 	tab := NewCSRCTable(CSRCConfig{InboundID: "IT2"})
 	feedCSRC(t, tab, time.Unix(1, 0), 1, []uint32{7, 8, 7, 9}, []byte{30, 40, 50})
-	got := tab.Snapshot(time.Unix(2, 0))
+	got := tab.Snapshot(time.Unix(2, 0), inst(time.Unix(2, 0)))
 	if len(got) != 3 {
 		t.Fatalf("%d objects", len(got))
 	}
@@ -136,7 +136,7 @@ func TestCSRCTableCap(t *testing.T) {
 	if tab.Refused() != 11 || calls != MaxCSRCs {
 		t.Fatalf("Refused %d calls %d", tab.Refused(), calls)
 	}
-	if o := tab.Snapshot(now)[0]; o.ContributorSSRC != 0 || *o.PacketsContributedTo != 2 {
+	if o := tab.Snapshot(now, inst(now))[0]; o.ContributorSSRC != 0 || *o.PacketsContributedTo != 2 {
 		t.Fatalf("first contributor: %+v", o)
 	}
 }
@@ -147,7 +147,7 @@ func TestCSRCTableCap(t *testing.T) {
 func TestCSRCTableShortPacket(t *testing.T) {
 	tab := NewCSRCTable(CSRCConfig{InboundID: "IT4"})
 	h := rtpx.Header{CSRCCount: 15}
-	tab.OnPacket(time.Unix(1, 0), make([]byte, 20), &h, []byte{1, 2, 3})
+	tab.OnPacket(inst(time.Unix(1, 0)), make([]byte, 20), &h, []byte{1, 2, 3})
 	if tab.Len() != 1 {
 		t.Fatalf("Len %d, want 1 (the one whole CSRC in 20 bytes)", tab.Len())
 	}
@@ -158,10 +158,10 @@ func BenchmarkCSRCTableOnPacket(b *testing.B) {
 	pkt, h := mixedPacket(b, 1, []uint32{11, 22, 33}, []byte{1, 2, 3})
 	now := time.Unix(1, 0)
 	ext := h.Extension(pkt, csrcLevelsID)
-	tab.OnPacket(now, pkt, &h, ext)
+	tab.OnPacket(inst(now), pkt, &h, ext)
 	b.ReportAllocs()
 	for b.Loop() {
-		tab.OnPacket(now, pkt, &h, h.Extension(pkt, csrcLevelsID))
+		tab.OnPacket(inst(now), pkt, &h, h.Extension(pkt, csrcLevelsID))
 	}
 }
 
@@ -169,9 +169,9 @@ func TestCSRCTableKnownSourceNoAllocs(t *testing.T) {
 	tab := NewCSRCTable(CSRCConfig{InboundID: "IT"})
 	pkt, h := mixedPacket(t, 1, []uint32{11, 22, 33}, []byte{1, 2, 3})
 	now := time.Unix(1, 0)
-	tab.OnPacket(now, pkt, &h, h.Extension(pkt, csrcLevelsID))
+	tab.OnPacket(inst(now), pkt, &h, h.Extension(pkt, csrcLevelsID))
 	if n := testing.AllocsPerRun(1000, func() {
-		tab.OnPacket(now, pkt, &h, h.Extension(pkt, csrcLevelsID))
+		tab.OnPacket(inst(now), pkt, &h, h.Extension(pkt, csrcLevelsID))
 	}); n != 0 {
 		t.Fatalf("%v allocations per packet", n)
 	}

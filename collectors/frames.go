@@ -173,7 +173,7 @@ func (s *frameSlot) lowestSeq(base int64) int64 { return base + int64(s.lowOff) 
 // stream's lock.
 type FrameTracker struct {
 	parser payload.Parser
-	base   time.Time // first packet; offsets below are from here
+	base   Instant // first packet; offsets below are from here
 
 	lowest   int64 // lowest extended sequence number accepted since the last restart
 	highest  int64
@@ -284,7 +284,7 @@ func (f *FrameTracker) SetTarget(bitrate, fps float64) error {
 // original header).
 //
 //nolint:cyclop,gocognit // the per-packet path keeps its branches inline (BenchmarkFrameTrackerPacket)
-func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marker bool, pl []byte) {
+func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker bool, pl []byte) {
 	if f == nil {
 		return
 	}
@@ -300,7 +300,10 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 		f.sent(now, ext, seq, timestamp, marker, pl)
 		return
 	}
+	next := false // the number after the highest: new, its window slot to be marked
 	switch behind := f.highest - ext; {
+	case behind == -1:
+		f.highest, next = ext, true
 	case behind < 0:
 		f.forget(f.highest+1, ext)
 		f.highest = ext
@@ -319,7 +322,7 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 		return // too old to tell from a duplicate
 	}
 	f.hasBad = false
-	if f.isSeen(ext) {
+	if !next && f.isSeen(ext) {
 		return // a duplicate or a retransmission of a packet already counted
 	}
 	f.markSeen(ext)
@@ -338,7 +341,7 @@ func (f *FrameTracker) Packet(now time.Time, seq uint16, timestamp uint32, marke
 
 	var info payload.FrameInfo
 	if !f.firstOnly || vp8MayStart(pl) {
-		info = f.parser.Parse(pl)
+		f.parser.ParseInto(pl, &info)
 	}
 	s := f.slot(timestamp)
 	placed := f.place(s, ext, timestamp, info.MayStart)
@@ -400,7 +403,7 @@ func vp8MayStart(pl []byte) bool { return pl[0]&0x17 == 0x10 }
 const noTime int64 = math.MinInt64
 
 // micros is now in µs after the first packet.
-func (f *FrameTracker) micros(now time.Time) int64 { return now.Sub(f.base).Microseconds() }
+func (f *FrameTracker) micros(now Instant) int64 { return int64(now-f.base) / int64(time.Microsecond) }
 
 // sent is Packet for a sender, whose packets leave in sequence order: a
 // number not above the highest is a retransmission (pion's NACK responder
@@ -409,7 +412,15 @@ func (f *FrameTracker) micros(now time.Time) int64 { return now.Sub(f.base).Micr
 // progress and no window. A frame counts when its marker packet is sent;
 // one whose marker never went out before the next timestamp does not. The
 // time is read once per frame, when it counts.
-func (f *FrameTracker) sent(now time.Time, ext int64, seq uint16, ts uint32, marker bool, pl []byte) {
+func (f *FrameTracker) sent(now Instant, ext int64, seq uint16, ts uint32, marker bool, pl []byte) {
+	if s := &f.slots[0]; ext == f.highest+1 && !marker && s.packets != 0 && s.ts == ts && len(pl) > 0 &&
+		f.firstOnly && s.is(slotUnjudged) && s.packets < math.MaxUint16 {
+		// The common case: the next packet inside a VP8 frame, with no
+		// target to judge it by: it tells nothing but that it was sent.
+		f.highest, f.hasBad = ext, false
+		s.packets++
+		return
+	}
 	switch behind := f.highest - ext; {
 	case behind < 0:
 		f.highest = ext
@@ -442,7 +453,8 @@ func (f *FrameTracker) sent(now time.Time, ext int64, seq uint16, ts uint32, mar
 	// Where only the first packet tells the key and size, a later one is
 	// parsed for its bytes alone, and not at all without a judgement.
 	if first || !f.firstOnly || !s.is(slotUnjudged) { //nolint:nestif // per-packet path, inline on purpose
-		info := f.parser.Parse(pl)
+		var info payload.FrameInfo
+		f.parser.ParseInto(pl, &info)
 		s.bytes = uint32(min(uint64(s.bytes)+uint64(max(info.MediaBytes, 0)), math.MaxUint32))
 		if first || !f.firstOnly {
 			if info.Key {
@@ -586,7 +598,7 @@ func (f *FrameTracker) knownOther(ext int64, ts uint32) bool {
 // proveNext tells the frames whose lowest packet follows packet ext, of
 // timestamp ts, that their predecessor belongs to another timestamp, and
 // counts those that are now complete.
-func (f *FrameTracker) proveNext(ext int64, ts uint32, now time.Time, us int64) {
+func (f *FrameTracker) proveNext(ext int64, ts uint32, now Instant, us int64) {
 	if ext >= f.highest {
 		return // every tracked frame's lowest packet was accepted: none is above
 	}
@@ -622,7 +634,7 @@ func (f *FrameTracker) slot(ts uint32) *frameSlot {
 // every packet from it to the marker packet has arrived.
 // The time is us, µs after base, or noTime: then it is read from now if
 // the frame completes.
-func (f *FrameTracker) tryComplete(s *frameSlot, now time.Time, us int64) {
+func (f *FrameTracker) tryComplete(s *frameSlot, now Instant, us int64) {
 	if s.flags&(slotDone|slotBroken) != 0 || !s.is(slotHasEnd) {
 		return
 	}
@@ -825,7 +837,7 @@ type FrameStats struct {
 }
 
 // Snapshot returns the measurement as of now.
-func (f *FrameTracker) Snapshot(now time.Time) FrameStats {
+func (f *FrameTracker) Snapshot(now Instant) FrameStats {
 	if f == nil {
 		return FrameStats{}
 	}
@@ -844,7 +856,7 @@ func (f *FrameTracker) Snapshot(now time.Time) FrameStats {
 		st.HugeFramesSent, st.HasHugeFramesSent = f.huge, f.judged
 	}
 	if f.frames > 0 {
-		t := now.Sub(f.base)
+		t := time.Duration(now - f.base)
 		if n, ok := f.framesInLastSecond(t.Milliseconds()); ok {
 			st.FramesPerSecond, st.HasFramesPerSecond = float64(n), true
 			if f.dir == FrameSender && t >= time.Second {

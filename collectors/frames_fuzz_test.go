@@ -73,9 +73,9 @@ func FuzzFrameTracker(f *testing.F) {
 				markers++
 			}
 			now = now.Add(time.Duration(flags&0x0f) * time.Millisecond)
-			rx.Packet(now, seq, ts, marker, pl)
-			tx.Packet(now, seq, ts, marker, pl)
-			for i, st := range []FrameStats{rx.Snapshot(now), tx.Snapshot(now)} {
+			rx.Packet(inst(now), seq, ts, marker, pl)
+			tx.Packet(inst(now), seq, ts, marker, pl)
+			for i, st := range []FrameStats{rx.Snapshot(inst(now)), tx.Snapshot(inst(now))} {
 				p := prev[i]
 				if st.Frames < p.Frames || st.KeyFrames < p.KeyFrames || st.FramesAssembledFromMultiplePackets < p.FramesAssembledFromMultiplePackets ||
 					st.HugeFramesSent < p.HugeFramesSent || st.TotalAssemblyTime < p.TotalAssemblyTime {
@@ -176,9 +176,9 @@ func FuzzFrameTrackerReorder(f *testing.F) {
 		// since the frame cannot complete before that packet arrives.
 		rx := NewFrameTracker(codec, FrameReceiver)
 		for _, a := range arrivals {
-			rx.Packet(ft0.Add(time.Duration(a.at*float64(time.Millisecond))), a.p.seq, a.p.ts, a.p.marker, a.p.pl)
+			rx.Packet(inst(ft0.Add(time.Duration(a.at*float64(time.Millisecond)))), a.p.seq, a.p.ts, a.p.marker, a.p.pl)
 		}
-		st := rx.Snapshot(ft0.Add(time.Hour))
+		st := rx.Snapshot(inst(ft0.Add(time.Hour)))
 		if st.Frames != uint32(len(frames)) || st.KeyFrames != keys {
 			t.Fatalf("%s: %d frames, %d key; sent %d, %d", codec, st.Frames, st.KeyFrames, len(frames), keys)
 		}

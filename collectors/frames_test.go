@@ -129,8 +129,8 @@ func TestFrameTrackerDumps(t *testing.T) {
 			var assembly time.Duration
 			for n, p := range pkts {
 				now := ft0.Add(p.at)
-				rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
-				tx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				rx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				tx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
 				if n+1 < len(pkts) && idx[n+1] == idx[n] {
 					continue
 				}
@@ -148,7 +148,7 @@ func TestFrameTrackerDumps(t *testing.T) {
 				for _, side := range []struct {
 					name string
 					st   FrameStats
-				}{{"receiver", rx.Snapshot(now)}, {"sender", tx.Snapshot(now)}} {
+				}{{"receiver", rx.Snapshot(inst(now))}, {"sender", tx.Snapshot(inst(now))}} {
 					st := side.st
 					if st.Frames != uint32(i+1) || st.KeyFrames != keys {
 						t.Fatalf("%s after frame %d: %d frames, %d key, want %d, %d", side.name, i, st.Frames, st.KeyFrames, i+1, keys)
@@ -157,13 +157,13 @@ func TestFrameTrackerDumps(t *testing.T) {
 						t.Fatalf("%s after frame %d: size %dx%d (%v), ffprobe %dx%d", side.name, i, st.FrameWidth, st.FrameHeight, st.HasFrameSize, want.Width, want.Height)
 					}
 				}
-				if st := rx.Snapshot(now); st.FramesAssembledFromMultiplePackets != multi || st.TotalAssemblyTime != assembly.Seconds() {
+				if st := rx.Snapshot(inst(now)); st.FramesAssembledFromMultiplePackets != multi || st.TotalAssemblyTime != assembly.Seconds() {
 					t.Fatalf("after frame %d: %d multi-packet frames in %vs, want %d in %v", i, st.FramesAssembledFromMultiplePackets, st.TotalAssemblyTime, multi, assembly)
 				}
 				// IVF frame sizes are the VP8/VP9 media bytes; for H.264
 				// and AV1 the payloader changes the framing.
 				if dc.codec == payload.CodecVP8 || dc.codec == payload.CodecVP9 {
-					if st := tx.Snapshot(now); !st.HasHugeFramesSent || st.HugeFramesSent != huge {
+					if st := tx.Snapshot(inst(now)); !st.HasHugeFramesSent || st.HugeFramesSent != huge {
 						t.Fatalf("after frame %d: %d huge frames (%v), want %d", i, st.HugeFramesSent, st.HasHugeFramesSent, huge)
 					}
 				}
@@ -181,17 +181,17 @@ func TestFrameTrackerDumps(t *testing.T) {
 						want++
 					}
 				}
-				for _, st := range []FrameStats{rx.Snapshot(ft0.Add(at)), tx.Snapshot(ft0.Add(at))} {
+				for _, st := range []FrameStats{rx.Snapshot(inst(ft0.Add(at))), tx.Snapshot(inst(ft0.Add(at)))} {
 					if !st.HasFramesPerSecond || st.FramesPerSecond != want {
 						t.Errorf("at %v: %v fps (%v), want %v", at, st.FramesPerSecond, st.HasFramesPerSecond, want)
 					}
 				}
-				if st := tx.Snapshot(ft0.Add(at)); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != want {
+				if st := tx.Snapshot(inst(ft0.Add(at))); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != want {
 					t.Errorf("at %v: source %v fps (%v), want %v", at, st.SourceFramesPerSecond, st.HasSourceFramesPerSecond, want)
 				}
 			}
-			if want := 15.0; rx.Snapshot(ft0.Add(end)).FramesPerSecond != want {
-				t.Errorf("steady state: %v fps, the stream has %v", rx.Snapshot(ft0.Add(end)).FramesPerSecond, want)
+			if want := 15.0; rx.Snapshot(inst(ft0.Add(end))).FramesPerSecond != want {
+				t.Errorf("steady state: %v fps, the stream has %v", rx.Snapshot(inst(ft0.Add(end))).FramesPerSecond, want)
 			}
 		})
 	}
@@ -211,11 +211,11 @@ func TestFrameTrackerRepoVP8(t *testing.T) {
 	now := ft0
 	for _, f := range frames {
 		for _, p := range pk.Packetize(f, 3000) {
-			rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+			rx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
 		}
 		now = now.Add(time.Second / 30)
 	}
-	st := rx.Snapshot(now)
+	st := rx.Snapshot(inst(now))
 	if st.Frames != 90 || st.KeyFrames != 3 || st.FrameWidth != 320 || st.FrameHeight != 240 {
 		t.Errorf("framesReceived %d, keyFramesDecoded %d, %dx%d; want 90, 3, 320x240", st.Frames, st.KeyFrames, st.FrameWidth, st.FrameHeight)
 	}
@@ -256,7 +256,7 @@ func playDump(codec payload.Codec, pkts []dumpPkt, order []int) (*FrameTracker, 
 	now := ft0
 	for _, i := range order {
 		p := pkts[i]
-		rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+		rx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
 		now = now.Add(time.Millisecond)
 	}
 	return rx, now
@@ -311,7 +311,7 @@ func TestFrameTrackerLoss(t *testing.T) {
 		}
 		t.Run(dc.name+"/middle of key frame", func(t *testing.T) {
 			rx, now := playDump(dc.codec, pkts, without(len(pkts), ten[1]))
-			st := rx.Snapshot(now)
+			st := rx.Snapshot(inst(now))
 			if st.Frames != 29 || st.KeyFrames != 3 {
 				t.Errorf("%d frames, %d key; want 29, 3", st.Frames, st.KeyFrames)
 			}
@@ -325,7 +325,7 @@ func TestFrameTrackerLoss(t *testing.T) {
 			// that of frame 10, the last complete key frame.
 			order := without(framePackets(idx, 25)[0], fifteen[len(fifteen)-1])
 			rx, now := playDump(dc.codec, pkts, order)
-			st := rx.Snapshot(now)
+			st := rx.Snapshot(inst(now))
 			if want := lostAfterMarker(24); st.Frames != want || st.KeyFrames != 2 {
 				t.Errorf("%d frames, %d key; want %d, 2", st.Frames, st.KeyFrames, want)
 			}
@@ -335,14 +335,14 @@ func TestFrameTrackerLoss(t *testing.T) {
 		})
 		t.Run(dc.name+"/marker packet", func(t *testing.T) {
 			rx, now := playDump(dc.codec, pkts, without(len(pkts), fifteen[len(fifteen)-1]))
-			st := rx.Snapshot(now)
+			st := rx.Snapshot(inst(now))
 			if want := lostAfterMarker(29); st.Frames != want || st.KeyFrames != 3 {
 				t.Errorf("%d frames, %d key; want %d, 3", st.Frames, st.KeyFrames, want)
 			}
 		})
 		t.Run(dc.name+"/first packet", func(t *testing.T) {
 			rx, now := playDump(dc.codec, pkts, without(len(pkts), fifteen[0]))
-			if st := rx.Snapshot(now); st.Frames != 29 || st.KeyFrames != 3 {
+			if st := rx.Snapshot(inst(now)); st.Frames != 29 || st.KeyFrames != 3 {
 				t.Errorf("%d frames, %d key; want 29, 3", st.Frames, st.KeyFrames)
 			}
 		})
@@ -350,7 +350,7 @@ func TestFrameTrackerLoss(t *testing.T) {
 			// The neighbours of a wholly lost frame are complete, but for
 			// H.264 and AV1 the next frame's predecessor is gone.
 			rx, now := playDump(dc.codec, pkts, without(len(pkts), framePackets(idx, 3)...))
-			if st, want := rx.Snapshot(now), lostAfterMarker(29); st.Frames != want {
+			if st, want := rx.Snapshot(inst(now)), lostAfterMarker(29); st.Frames != want {
 				t.Errorf("%d frames, want %d", st.Frames, want)
 			}
 		})
@@ -372,7 +372,7 @@ func TestFrameTrackerReorder(t *testing.T) {
 			}
 			order = append(order[:at:at], append(rev, order[at:]...)...)
 			rx, now := playDump(dc.codec, pkts, order)
-			if st := rx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+			if st := rx.Snapshot(inst(now)); st.Frames != 30 || st.KeyFrames != 4 {
 				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
 			}
 		})
@@ -409,14 +409,14 @@ func TestFrameTrackerReorder(t *testing.T) {
 					p := pkts[i]
 					if n == at-1 {
 						// Frames 0..last without 10.
-						if st := rx.Snapshot(now); st.Frames != uint32(c.last) {
+						if st := rx.Snapshot(inst(now)); st.Frames != uint32(c.last) {
 							t.Fatalf("before the late packet: %d frames, want %d", st.Frames, c.last)
 						}
 					}
-					rx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+					rx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
 					now = now.Add(time.Millisecond)
 				}
-				st := rx.Snapshot(now)
+				st := rx.Snapshot(inst(now))
 				if st.Frames != c.want || st.KeyFrames != c.wantK {
 					t.Errorf("%d frames, %d key; want %d, %d", st.Frames, st.KeyFrames, c.want, c.wantK)
 				}
@@ -436,15 +436,15 @@ func TestFrameTrackerReorder(t *testing.T) {
 			// and once more, all of it, as if retransmitted late
 			order = append(order, without(len(pkts))...)
 			rx, now := playDump(dc.codec, pkts, order)
-			if st := rx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+			if st := rx.Snapshot(inst(now)); st.Frames != 30 || st.KeyFrames != 4 {
 				t.Errorf("%d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
 			}
 			tx := NewFrameTracker(dc.codec, FrameSender)
 			for _, i := range order {
 				p := pkts[i]
-				tx.Packet(now, p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
+				tx.Packet(inst(now), p.SequenceNumber, p.Timestamp, p.Marker, p.Payload)
 			}
-			if st := tx.Snapshot(now); st.Frames != 30 || st.KeyFrames != 4 {
+			if st := tx.Snapshot(inst(now)); st.Frames != 30 || st.KeyFrames != 4 {
 				t.Errorf("sender: %d frames, %d key; want 30, 4", st.Frames, st.KeyFrames)
 			}
 		})
@@ -476,12 +476,12 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		now := ft0
 		seq, ts := uint16(65534), uint32(1<<32-3000)
 		for i := range 4 {
-			rx.Packet(now, seq, ts, true, vp8Pkt(true, i == 0, 64, 48, 20))
+			rx.Packet(inst(now), seq, ts, true, vp8Pkt(true, i == 0, 64, 48, 20))
 			seq++
 			ts += 3000
 			now = now.Add(33 * time.Millisecond)
 		}
-		st := rx.Snapshot(now)
+		st := rx.Snapshot(inst(now))
 		if st.Frames != 4 || st.KeyFrames != 1 || st.FramesAssembledFromMultiplePackets != 0 || st.TotalAssemblyTime != 0 {
 			t.Errorf("%+v", st)
 		}
@@ -493,30 +493,30 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		// Three packets of one frame at 0, 5 and 12 ms, the marker packet
 		// in the middle of the arrivals: 12 ms from first to last.
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 10, 90, false, vp8Pkt(true, true, 8, 8, 20))
-		rx.Packet(ft0.Add(5*time.Millisecond), 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
-		if st := rx.Snapshot(ft0); st.Frames != 0 {
+		rx.Packet(inst(ft0), 10, 90, false, vp8Pkt(true, true, 8, 8, 20))
+		rx.Packet(inst(ft0.Add(5*time.Millisecond)), 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 0 {
 			t.Fatalf("counted with packet 11 missing")
 		}
-		rx.Packet(ft0.Add(12*time.Millisecond), 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
-		st := rx.Snapshot(ft0)
+		rx.Packet(inst(ft0.Add(12*time.Millisecond)), 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
+		st := rx.Snapshot(inst(ft0))
 		if st.Frames != 1 || st.FramesAssembledFromMultiplePackets != 1 || math.Abs(st.TotalAssemblyTime-0.012) > 1e-12 {
 			t.Errorf("%+v, want one frame assembled in 0.012 s", st)
 		}
 	})
 	t.Run("start packet missing", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
-		rx.Packet(ft0, 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
-		if st := rx.Snapshot(ft0); st.Frames != 0 || st.HasFrameSize || st.HasFramesPerSecond {
+		rx.Packet(inst(ft0), 11, 90, false, vp8Pkt(false, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 12, 90, true, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 0 || st.HasFrameSize || st.HasFramesPerSecond {
 			t.Errorf("%+v: a frame without its first packet", st)
 		}
 	})
 	t.Run("two start packets", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 1, 90, false, vp8Pkt(true, false, 0, 0, 20))
-		rx.Packet(ft0, 2, 90, true, vp8Pkt(true, false, 0, 0, 20))
-		if st := rx.Snapshot(ft0); st.Frames != 0 {
+		rx.Packet(inst(ft0), 1, 90, false, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2, 90, true, vp8Pkt(true, false, 0, 0, 20))
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 0 {
 			t.Errorf("counted a timestamp with two first packets")
 		}
 	})
@@ -524,22 +524,22 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		// Frame at ts 0 misses its middle packet while 32 more frames
 		// start; the missing packet then arrives too late to complete it.
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 0, 0, false, vp8Pkt(true, false, 0, 0, 20))
-		rx.Packet(ft0, 2, 0, true, vp8Pkt(false, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 0, 0, false, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2, 0, true, vp8Pkt(false, false, 0, 0, 20))
 		for i := range frameSlots {
-			rx.Packet(ft0, uint16(3+i), uint32(3000*(i+1)), true, vp8Pkt(true, false, 0, 0, 20))
+			rx.Packet(inst(ft0), uint16(3+i), uint32(3000*(i+1)), true, vp8Pkt(true, false, 0, 0, 20))
 		}
-		rx.Packet(ft0, 1, 0, false, vp8Pkt(false, false, 0, 0, 20))
-		if st := rx.Snapshot(ft0); st.Frames != frameSlots {
+		rx.Packet(inst(ft0), 1, 0, false, vp8Pkt(false, false, 0, 0, 20))
+		if st := rx.Snapshot(inst(ft0)); st.Frames != frameSlots {
 			t.Errorf("%d frames, want %d: the evicted frame must not count", st.Frames, frameSlots)
 		}
 	})
 	t.Run("packets older than the window", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 2000, 1, true, vp8Pkt(true, false, 0, 0, 20))
-		rx.Packet(ft0, 2000-frameSeqWindow, 2, true, vp8Pkt(true, false, 0, 0, 20)) // cannot tell it from a duplicate
-		rx.Packet(ft0, 1999, 3, true, vp8Pkt(true, false, 0, 0, 20))
-		if st := rx.Snapshot(ft0); st.Frames != 2 {
+		rx.Packet(inst(ft0), 2000, 1, true, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2000-frameSeqWindow, 2, true, vp8Pkt(true, false, 0, 0, 20)) // cannot tell it from a duplicate
+		rx.Packet(inst(ft0), 1999, 3, true, vp8Pkt(true, false, 0, 0, 20))
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 2 {
 			t.Errorf("%d frames, want 2: one packet was %d behind", st.Frames, frameSeqWindow)
 		}
 	})
@@ -552,14 +552,14 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		// Two consecutive from frameRestartGap behind restart the
 		// numbering; the second counts, the waiting frame is dropped.
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		one := func(seq uint16, ts uint32) { rx.Packet(ft0, seq, ts, true, vp8Pkt(true, false, 0, 0, 20)) }
+		one := func(seq uint16, ts uint32) { rx.Packet(inst(ft0), seq, ts, true, vp8Pkt(true, false, 0, 0, 20)) }
 		frames := func(want uint32) {
 			t.Helper()
-			if st := rx.Snapshot(ft0); st.Frames != want {
+			if st := rx.Snapshot(inst(ft0)); st.Frames != want {
 				t.Fatalf("%d frames, want %d", st.Frames, want)
 			}
 		}
-		rx.Packet(ft0, 2000, 1, false, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2000, 1, false, vp8Pkt(true, false, 0, 0, 20))
 		one(2000-(frameSeqWindow-1), 2)
 		frames(1)
 		one(2000-frameSeqWindow, 3)
@@ -567,9 +567,9 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		one(2000-(frameRestartGap-1), 4)
 		one(2000-(frameRestartGap-2), 5)
 		frames(1)
-		rx.Packet(ft0, 2001, 1, true, vp8Pkt(false, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2001, 1, true, vp8Pkt(false, false, 0, 0, 20))
 		frames(2)
-		rx.Packet(ft0, 2002, 6, false, vp8Pkt(true, false, 0, 0, 20)) // waits for 2003
+		rx.Packet(inst(ft0), 2002, 6, false, vp8Pkt(true, false, 0, 0, 20)) // waits for 2003
 		one(2002-frameRestartGap-1, 7)
 		frames(2)
 		one(2002-frameRestartGap, 8) // confirms the restart
@@ -578,7 +578,7 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		frames(4)
 		// 2003 is far ahead of the new numbering, and the frame it ended
 		// was dropped with the old one: alone, it is no frame.
-		rx.Packet(ft0, 2003, 6, true, vp8Pkt(false, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 2003, 6, true, vp8Pkt(false, false, 0, 0, 20))
 		frames(4)
 	})
 	t.Run("sequence restart", func(t *testing.T) {
@@ -587,22 +587,22 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		for _, dir := range []FrameDirection{FrameReceiver, FrameSender} {
 			f := NewFrameTracker(payload.CodecVP8, dir)
 			for i := range 10 {
-				f.Packet(ft0, uint16(30000+i), uint32(i*3000), true, vp8Pkt(true, i == 0, 64, 48, 20))
+				f.Packet(inst(ft0), uint16(30000+i), uint32(i*3000), true, vp8Pkt(true, i == 0, 64, 48, 20))
 			}
 			for i := range 10 {
-				f.Packet(ft0, uint16(100+i), uint32(900000+i*3000), true, vp8Pkt(true, false, 0, 0, 20))
+				f.Packet(inst(ft0), uint16(100+i), uint32(900000+i*3000), true, vp8Pkt(true, false, 0, 0, 20))
 			}
-			if st := f.Snapshot(ft0); st.Frames != 19 || st.KeyFrames != 1 || st.FrameWidth != 64 {
+			if st := f.Snapshot(inst(ft0)); st.Frames != 19 || st.KeyFrames != 1 || st.FrameWidth != 64 {
 				t.Errorf("direction %d: %+v, want 19 frames, the size kept", dir, st)
 			}
 		}
 	})
 	t.Run("late key frame keeps the newer size", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 1, 100, false, vp8Pkt(true, true, 320, 240, 20)) // key 320x240, waits for seq 2
-		rx.Packet(ft0, 3, 200, true, vp8Pkt(true, true, 160, 120, 20))  // key 160x120, complete
-		rx.Packet(ft0, 2, 100, true, vp8Pkt(false, false, 0, 0, 20))    // completes the older one
-		st := rx.Snapshot(ft0)
+		rx.Packet(inst(ft0), 1, 100, false, vp8Pkt(true, true, 320, 240, 20)) // key 320x240, waits for seq 2
+		rx.Packet(inst(ft0), 3, 200, true, vp8Pkt(true, true, 160, 120, 20))  // key 160x120, complete
+		rx.Packet(inst(ft0), 2, 100, true, vp8Pkt(false, false, 0, 0, 20))    // completes the older one
+		st := rx.Snapshot(inst(ft0))
 		if st.Frames != 2 || st.KeyFrames != 2 || st.FrameWidth != 160 || st.FrameHeight != 120 {
 			t.Errorf("%+v, want 2 key frames, size 160x120", st)
 		}
@@ -611,14 +611,14 @@ func TestFrameTrackerHandMade(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
 		now := ft0
 		for i := range fpsRing + 10 {
-			rx.Packet(now, uint16(i), uint32(i*300), true, vp8Pkt(true, false, 0, 0, 20))
+			rx.Packet(inst(now), uint16(i), uint32(i*300), true, vp8Pkt(true, false, 0, 0, 20))
 			now = now.Add(time.Millisecond)
 		}
-		if st := rx.Snapshot(now); st.HasFramesPerSecond {
+		if st := rx.Snapshot(inst(now)); st.HasFramesPerSecond {
 			t.Errorf("%v fps from a ring of %d that overflowed within a second", st.FramesPerSecond, fpsRing)
 		}
 		// 1.1 s later no frame is in the last second: 0 is measured.
-		if st := rx.Snapshot(now.Add(1100 * time.Millisecond)); !st.HasFramesPerSecond || st.FramesPerSecond != 0 {
+		if st := rx.Snapshot(inst(now.Add(1100 * time.Millisecond))); !st.HasFramesPerSecond || st.FramesPerSecond != 0 {
 			t.Errorf("%v (%v) fps, want 0", st.FramesPerSecond, st.HasFramesPerSecond)
 		}
 	})
@@ -636,9 +636,9 @@ func TestFrameTrackerHandMade(t *testing.T) {
 			72302: {{72302, 2}, {73301, 1}}, // 72301, 72302; then 72302
 		}
 		for i, ms := range at {
-			rx.Packet(ft0.Add(time.Duration(ms)*time.Millisecond), uint16(i), uint32(i*3000), true, vp8Pkt(true, false, 0, 0, 20))
+			rx.Packet(inst(ft0.Add(time.Duration(ms)*time.Millisecond)), uint16(i), uint32(i*3000), true, vp8Pkt(true, false, 0, 0, 20))
 			for _, c := range checks[ms] {
-				if st := rx.Snapshot(ft0.Add(time.Duration(c.now) * time.Millisecond)); !st.HasFramesPerSecond || st.FramesPerSecond != float64(c.want) {
+				if st := rx.Snapshot(inst(ft0.Add(time.Duration(c.now) * time.Millisecond))); !st.HasFramesPerSecond || st.FramesPerSecond != float64(c.want) {
 					t.Errorf("after the frame at %d ms, at %d ms: %v fps (%v), want %d", ms, c.now, st.FramesPerSecond, st.HasFramesPerSecond, c.want)
 				}
 			}
@@ -646,13 +646,13 @@ func TestFrameTrackerHandMade(t *testing.T) {
 	})
 	t.Run("frame rate window is half-open", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-		rx.Packet(ft0, 1, 1, true, vp8Pkt(true, false, 0, 0, 20))
-		rx.Packet(ft0.Add(500*time.Millisecond), 2, 2, true, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0), 1, 1, true, vp8Pkt(true, false, 0, 0, 20))
+		rx.Packet(inst(ft0.Add(500*time.Millisecond)), 2, 2, true, vp8Pkt(true, false, 0, 0, 20))
 		for _, c := range []struct {
 			at   time.Duration
 			want float64
 		}{{999 * time.Millisecond, 2}, {time.Second, 1}, {1500 * time.Millisecond, 0}} {
-			if st := rx.Snapshot(ft0.Add(c.at)); st.FramesPerSecond != c.want {
+			if st := rx.Snapshot(inst(ft0.Add(c.at))); st.FramesPerSecond != c.want {
 				t.Errorf("at %v: %v fps, want %v", c.at, st.FramesPerSecond, c.want)
 			}
 		}
@@ -674,10 +674,10 @@ func TestFrameTrackerH264Start(t *testing.T) {
 
 	t.Run("stream starts on an access unit", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, false, stap)
-		rx.Packet(ft0, 101, 9000, true, idr)
-		rx.Packet(ft0, 102, 12000, true, pslice)
-		st := rx.Snapshot(ft0)
+		rx.Packet(inst(ft0), 100, 9000, false, stap)
+		rx.Packet(inst(ft0), 101, 9000, true, idr)
+		rx.Packet(inst(ft0), 102, 12000, true, pslice)
+		st := rx.Snapshot(inst(ft0))
 		if st.Frames != 2 || st.KeyFrames != 1 || st.FrameWidth != 320 || st.FrameHeight != 180 {
 			t.Errorf("%+v, want 2 frames, 1 key, 320x180", st)
 		}
@@ -686,22 +686,22 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		// The first packet seen cannot open an access unit: frame 1 is not
 		// provably complete, frame 2 follows its marker packet and is.
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, false, fuMiddle)
-		rx.Packet(ft0, 101, 9000, true, idr)
-		rx.Packet(ft0, 102, 12000, true, pslice)
-		if st := rx.Snapshot(ft0); st.Frames != 1 || st.KeyFrames != 0 {
+		rx.Packet(inst(ft0), 100, 9000, false, fuMiddle)
+		rx.Packet(inst(ft0), 101, 9000, true, idr)
+		rx.Packet(inst(ft0), 102, 12000, true, pslice)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 1 || st.KeyFrames != 0 {
 			t.Errorf("%+v, want only the P frame", st)
 		}
 	})
 	t.Run("predecessor arrives last", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, false, stap)
-		rx.Packet(ft0, 102, 12000, true, pslice)
-		if st := rx.Snapshot(ft0); st.Frames != 0 {
+		rx.Packet(inst(ft0), 100, 9000, false, stap)
+		rx.Packet(inst(ft0), 102, 12000, true, pslice)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 0 {
 			t.Fatalf("P frame counted before packet 101 told where it starts")
 		}
-		rx.Packet(ft0, 101, 9000, true, idr)
-		if st := rx.Snapshot(ft0); st.Frames != 2 {
+		rx.Packet(inst(ft0), 101, 9000, true, idr)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 2 {
 			t.Errorf("%d frames, want 2", st.Frames)
 		}
 	})
@@ -711,13 +711,13 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		// of its own whose predecessor, 11, was seen; 11 has A's
 		// timestamp, so it is no proof of a start.
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 10, 1000, false, stap)
-		rx.Packet(ft0, 11, 1000, false, idr)
+		rx.Packet(inst(ft0), 10, 1000, false, stap)
+		rx.Packet(inst(ft0), 11, 1000, false, idr)
 		for i := range frameSlots {
-			rx.Packet(ft0, uint16(13+i), uint32(2000+i), true, []byte{0x09, 0xf0}) // AUD: starts and ends a frame
+			rx.Packet(inst(ft0), uint16(13+i), uint32(2000+i), true, []byte{0x09, 0xf0}) // AUD: starts and ends a frame
 		}
-		rx.Packet(ft0, 12, 1000, true, pslice)
-		if st := rx.Snapshot(ft0); st.Frames != frameSlots {
+		rx.Packet(inst(ft0), 12, 1000, true, pslice)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != frameSlots {
 			t.Errorf("%d frames, want %d", st.Frames, frameSlots)
 		}
 	})
@@ -728,15 +728,15 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		// It counts while 102 is among the 4 packets received before it.
 		for between, want := range []uint32{1, 1, 1, 1, 0, 0} {
 			rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-			rx.Packet(ft0, 100, 9000, false, stap)
-			rx.Packet(ft0, 101, 9000, true, idr)
-			rx.Packet(ft0, 102, 9000, false, nil)
+			rx.Packet(inst(ft0), 100, 9000, false, stap)
+			rx.Packet(inst(ft0), 101, 9000, true, idr)
+			rx.Packet(inst(ft0), 102, 9000, false, nil)
 			for i := range between {
-				rx.Packet(ft0, uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
+				rx.Packet(inst(ft0), uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
 			}
-			before := rx.Snapshot(ft0).Frames
-			rx.Packet(ft0, 103, 12000, true, pslice)
-			if got := rx.Snapshot(ft0).Frames - before; got != want {
+			before := rx.Snapshot(inst(ft0)).Frames
+			rx.Packet(inst(ft0), 103, 12000, true, pslice)
+			if got := rx.Snapshot(inst(ft0)).Frames - before; got != want {
 				t.Errorf("%d packets between: frame 2 counted %d times, want %d", between, got, want)
 			}
 		}
@@ -746,14 +746,14 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		// packet 101, frame 1's last, is long out of the last 4 received
 		// but frame 1 is tracked and keeps it as its highest packet.
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, false, stap)
-		rx.Packet(ft0, 101, 9000, true, idr)
+		rx.Packet(inst(ft0), 100, 9000, false, stap)
+		rx.Packet(inst(ft0), 101, 9000, true, idr)
 		for i := range 5 {
-			rx.Packet(ft0, uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
+			rx.Packet(inst(ft0), uint16(104+i), uint32(15000+3000*i), true, []byte{0x09, 0xf0})
 		}
-		rx.Packet(ft0, 103, 12000, true, []byte{0x41, 0x40, 0x00}) // a later slice
-		rx.Packet(ft0, 102, 12000, false, pslice)
-		if st := rx.Snapshot(ft0); st.Frames != 7 {
+		rx.Packet(inst(ft0), 103, 12000, true, []byte{0x41, 0x40, 0x00}) // a later slice
+		rx.Packet(inst(ft0), 102, 12000, false, pslice)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 7 {
 			t.Errorf("%d frames, want 7", st.Frames)
 		}
 	})
@@ -761,21 +761,21 @@ func TestFrameTrackerH264Start(t *testing.T) {
 		// A padding-only packet (empty payload) after frame 1 is the
 		// predecessor that proves where frame 2 starts; it is no frame.
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, false, stap)
-		rx.Packet(ft0, 101, 9000, true, idr)
-		rx.Packet(ft0, 102, 9000, false, nil)
-		rx.Packet(ft0, 103, 12000, true, pslice)
-		rx.Packet(ft0, 104, 15000, true, nil) // padding with a marker
-		if st := rx.Snapshot(ft0); st.Frames != 2 {
+		rx.Packet(inst(ft0), 100, 9000, false, stap)
+		rx.Packet(inst(ft0), 101, 9000, true, idr)
+		rx.Packet(inst(ft0), 102, 9000, false, nil)
+		rx.Packet(inst(ft0), 103, 12000, true, pslice)
+		rx.Packet(inst(ft0), 104, 15000, true, nil) // padding with a marker
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 2 {
 			t.Errorf("%d frames, want 2", st.Frames)
 		}
 	})
 	t.Run("access unit delimiter proves the start", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecH264, FrameReceiver)
-		rx.Packet(ft0, 100, 9000, true, fuMiddle) // end of a frame whose start is unknown
-		rx.Packet(ft0, 102, 12000, false, []byte{0x09, 0xf0})
-		rx.Packet(ft0, 103, 12000, true, pslice)
-		if st := rx.Snapshot(ft0); st.Frames != 1 {
+		rx.Packet(inst(ft0), 100, 9000, true, fuMiddle) // end of a frame whose start is unknown
+		rx.Packet(inst(ft0), 102, 12000, false, []byte{0x09, 0xf0})
+		rx.Packet(inst(ft0), 103, 12000, true, pslice)
+		if st := rx.Snapshot(inst(ft0)); st.Frames != 1 {
 			t.Errorf("%d frames, want 1: packet 101 is lost but 102 is an AUD", st.Frames)
 		}
 	})
@@ -783,7 +783,7 @@ func TestFrameTrackerH264Start(t *testing.T) {
 
 func TestFrameTrackerSender(t *testing.T) {
 	tx := NewFrameTracker(payload.CodecVP8, FrameSender)
-	if st := tx.Snapshot(ft0); !st.Measured || st.HasHugeFramesSent || st.HasFramesPerSecond || st.HasSourceFramesPerSecond {
+	if st := tx.Snapshot(inst(ft0)); !st.Measured || st.HasHugeFramesSent || st.HasFramesPerSecond || st.HasSourceFramesPerSecond {
 		t.Fatalf("fresh sender: %+v", st)
 	}
 	// 80 kbit/s at 10 fps: 1000-byte frames on average, huge from 2500.
@@ -794,7 +794,7 @@ func TestFrameTrackerSender(t *testing.T) {
 	seq := uint16(0)
 	send := func(sizes ...int) {
 		for i, n := range sizes {
-			tx.Packet(now, seq, uint32(now.Sub(ft0)/time.Millisecond*90), i == len(sizes)-1, vp8Pkt(i == 0, false, 0, 0, n))
+			tx.Packet(inst(now), seq, uint32(now.Sub(ft0)/time.Millisecond*90), i == len(sizes)-1, vp8Pkt(i == 0, false, 0, 0, n))
 			seq++
 		}
 		now = now.Add(100 * time.Millisecond)
@@ -804,12 +804,12 @@ func TestFrameTrackerSender(t *testing.T) {
 	send(3000)       // huge
 	// A retransmission of the last packet counts neither as a frame nor as
 	// another huge one.
-	tx.Packet(now, seq-1, uint32((now.Sub(ft0)-100*time.Millisecond)/time.Millisecond*90), true, vp8Pkt(true, false, 0, 0, 3000))
+	tx.Packet(inst(now), seq-1, uint32((now.Sub(ft0)-100*time.Millisecond)/time.Millisecond*90), true, vp8Pkt(true, false, 0, 0, 3000))
 	if err := tx.SetTarget(0, 10); err != nil {
 		t.Fatal(err)
 	}
 	send(9000) // no target: not judged
-	st := tx.Snapshot(now)
+	st := tx.Snapshot(inst(now))
 	if st.Frames != 4 || st.KeyFrames != 0 || !st.HasHugeFramesSent || st.HugeFramesSent != 2 {
 		t.Errorf("%+v, want 4 frames, 2 huge", st)
 	}
@@ -821,7 +821,7 @@ func TestFrameTrackerSender(t *testing.T) {
 	if !st.HasFramesPerSecond || st.FramesPerSecond != 4 || st.HasSourceFramesPerSecond {
 		t.Errorf("%+v, want 4 fps and no source fps yet", st)
 	}
-	if st := tx.Snapshot(ft0.Add(time.Second)); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != 3 {
+	if st := tx.Snapshot(inst(ft0.Add(time.Second))); !st.HasSourceFramesPerSecond || st.SourceFramesPerSecond != 3 {
 		t.Errorf("at 1 s: source %v fps (%v), want 3 (frames at 100..300 ms)", st.SourceFramesPerSecond, st.HasSourceFramesPerSecond)
 	}
 	for _, bad := range [][2]float64{{-1, 10}, {1000, -1}, {math.NaN(), 10}, {1000, math.Inf(1)}} {
@@ -836,12 +836,12 @@ func TestFrameTrackerUnknownCodec(t *testing.T) {
 		t.Fatal("tracker for an unknown codec or direction")
 	}
 	var f *FrameTracker
-	f.Packet(ft0, 1, 1, true, []byte{0x10, 0})
+	f.Packet(inst(ft0), 1, 1, true, []byte{0x10, 0})
 	f.SetCodec(payload.CodecVP8)
 	if err := f.SetTarget(1, 1); err != nil {
 		t.Error(err)
 	}
-	st := f.Snapshot(ft0)
+	st := f.Snapshot(inst(ft0))
 	if st != (FrameStats{}) {
 		t.Errorf("nil tracker: %+v", st)
 	}
@@ -858,13 +858,13 @@ func TestFrameTrackerUnknownCodec(t *testing.T) {
 
 func TestFrameTrackerSetCodec(t *testing.T) {
 	rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
-	rx.Packet(ft0, 1, 1, true, vp8Pkt(true, true, 32, 32, 20))
-	rx.Packet(ft0, 2, 2, false, vp8Pkt(true, false, 0, 0, 20)) // in progress, dropped by the switch
+	rx.Packet(inst(ft0), 1, 1, true, vp8Pkt(true, true, 32, 32, 20))
+	rx.Packet(inst(ft0), 2, 2, false, vp8Pkt(true, false, 0, 0, 20)) // in progress, dropped by the switch
 	rx.SetCodec(payload.CodecUnknown)
-	rx.Packet(ft0, 3, 2, true, vp8Pkt(false, false, 0, 0, 20))
+	rx.Packet(inst(ft0), 3, 2, true, vp8Pkt(false, false, 0, 0, 20))
 	rx.SetCodec(payload.CodecH264)
-	rx.Packet(ft0, 4, 3, true, []byte{0x41, 0x9a}) // predecessor 3 was seen with another timestamp
-	st := rx.Snapshot(ft0)
+	rx.Packet(inst(ft0), 4, 3, true, []byte{0x41, 0x9a}) // predecessor 3 was seen with another timestamp
+	st := rx.Snapshot(inst(ft0))
 	if st.Frames != 2 || st.KeyFrames != 1 || st.FrameWidth != 32 {
 		t.Errorf("%+v, want the VP8 key frame and the H.264 frame", st)
 	}
@@ -933,11 +933,11 @@ func TestFrameTrackerLongStream(t *testing.T) {
 			for lap := range uint32(laps) {
 				for _, i := range order {
 					p := pkts[i]
-					rx.Packet(now, p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*uint32(len(probe))*6000, p.Marker, p.Payload)
+					rx.Packet(inst(now), p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*uint32(len(probe))*6000, p.Marker, p.Payload)
 					now = now.Add(time.Millisecond)
 				}
 			}
-			if st := rx.Snapshot(now); st.Frames != laps*uint32(len(probe)) || st.KeyFrames != laps*keys {
+			if st := rx.Snapshot(inst(now)); st.Frames != laps*uint32(len(probe)) || st.KeyFrames != laps*keys {
 				t.Errorf("%d frames, %d key; want %d, %d", st.Frames, st.KeyFrames, laps*len(probe), laps*keys)
 			}
 		})
@@ -967,7 +967,7 @@ func TestFrameTrackerFrameRateReference(t *testing.T) {
 			default:
 				ms += int64(rng.IntN(1500))
 			}
-			rx.Packet(ft0.Add(time.Duration(ms)*time.Millisecond), uint16(i), uint32(i), true, vp8Pkt(true, false, 0, 0, 10))
+			rx.Packet(inst(ft0.Add(time.Duration(ms)*time.Millisecond)), uint16(i), uint32(i), true, vp8Pkt(true, false, 0, 0, 10))
 			done = append(done, ms)
 			// Sometimes before the newest completions, as a GetStats
 			// that read its clock before packets stamped later were
@@ -979,7 +979,7 @@ func TestFrameTrackerFrameRateReference(t *testing.T) {
 					want++
 				}
 			}
-			st := rx.Snapshot(ft0.Add(time.Duration(now) * time.Millisecond))
+			st := rx.Snapshot(inst(ft0.Add(time.Duration(now) * time.Millisecond)))
 			if st.HasFramesPerSecond && st.FramesPerSecond != float64(want) {
 				t.Fatalf("seed %d, frame %d at %d ms, snapshot at %d: %v fps, want %d", seed, i, ms, now, st.FramesPerSecond, want)
 			}
@@ -1000,7 +1000,7 @@ func TestFrameTrackerPacketAllocs(t *testing.T) {
 			allocs := testing.AllocsPerRun(1000, func() {
 				p := pkts[i%len(pkts)]
 				lap := uint32(i / len(pkts))
-				f.Packet(ft0, p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
+				f.Packet(inst(ft0), p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
 				i++
 			})
 			if allocs != 0 {
@@ -1028,7 +1028,7 @@ func BenchmarkFrameTrackerPacket(b *testing.B) {
 				for b.Loop() {
 					p := pkts[i%len(pkts)]
 					lap := uint32(i / len(pkts))
-					f.Packet(start.Add(time.Duration(i)*time.Millisecond), p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
+					f.Packet(inst(start.Add(time.Duration(i)*time.Millisecond)), p.SequenceNumber+uint16(lap)*uint16(len(pkts)), p.Timestamp+lap*30*6000, p.Marker, p.Payload)
 					i++
 				}
 			})
@@ -1102,12 +1102,12 @@ func TestFrameTrackerSenderInOrder(t *testing.T) {
 	tx := NewFrameTracker(payload.CodecVP8, FrameSender)
 	now := ft0
 	pkt := func(seq uint16, ts uint32, marker bool, pl []byte) {
-		tx.Packet(now, seq, ts, marker, pl)
+		tx.Packet(inst(now), seq, ts, marker, pl)
 		now = now.Add(10 * time.Millisecond)
 	}
 	check := func(what string, frames, keys, huge uint32, hasHuge bool, w uint32) {
 		t.Helper()
-		st := tx.Snapshot(now)
+		st := tx.Snapshot(inst(now))
 		if st.Frames != frames || st.KeyFrames != keys || st.HugeFramesSent != huge || st.HasHugeFramesSent != hasHuge || st.FrameWidth != w {
 			t.Fatalf("%s: %+v, want %d frames, %d key, %d huge (%v), width %d", what, st, frames, keys, huge, hasHuge, w)
 		}
@@ -1153,12 +1153,12 @@ func TestFrameTrackerRestartTakesNewSize(t *testing.T) {
 	for _, dir := range []FrameDirection{FrameReceiver, FrameSender} {
 		f := NewFrameTracker(payload.CodecVP8, dir)
 		for i := range 5 {
-			f.Packet(ft0, uint16(30000+i), uint32(i*3000), true, vp8Pkt(true, i == 0, 640, 480, 20))
+			f.Packet(inst(ft0), uint16(30000+i), uint32(i*3000), true, vp8Pkt(true, i == 0, 640, 480, 20))
 		}
 		for i := range 5 {
-			f.Packet(ft0, uint16(100+i), uint32(900000+i*3000), true, vp8Pkt(true, i == 1, 320, 240, 20))
+			f.Packet(inst(ft0), uint16(100+i), uint32(900000+i*3000), true, vp8Pkt(true, i == 1, 320, 240, 20))
 		}
-		if st := f.Snapshot(ft0); st.Frames != 9 || st.KeyFrames != 2 || st.FrameWidth != 320 || st.FrameHeight != 240 {
+		if st := f.Snapshot(inst(ft0)); st.Frames != 9 || st.KeyFrames != 2 || st.FrameWidth != 320 || st.FrameHeight != 240 {
 			t.Errorf("direction %d: %+v, want 9 frames, 2 key, 320x240", dir, st)
 		}
 	}

@@ -27,6 +27,9 @@ type InboundConfig struct {
 	// Opus says the payload is Opus at 48 kHz, whose packets tell their
 	// duration (RFC 6716 TOC); other codecs are timed by RTP timestamps.
 	Opus bool
+	// Epoch is the time of Instant 0 for this stream's packet times (see
+	// InstantOf); zero means the Unix epoch.
+	Epoch time.Time
 }
 
 // Inbound is the state of one received RTP stream (inbound-rtp) and of the
@@ -42,7 +45,7 @@ type Inbound struct {
 	bytesReceived       uint64
 	headerBytesReceived uint64
 	packetsDuplicated   uint64
-	lastPacket          time.Time
+	lastPacket          Instant
 	payloadType         uint8
 	mid                 string
 	nackCount           uint32
@@ -78,14 +81,14 @@ func (s *Inbound) Config() InboundConfig { return s.cfg }
 
 // OnPacket accounts one RTP packet of this SSRC. mid is the payload of the
 // sdes:mid header extension, or nil.
-func (s *Inbound) OnPacket(now time.Time, h *rtpx.Header, mid []byte) {
+func (s *Inbound) OnPacket(now Instant, h *rtpx.Header, mid []byte) {
 	s.OnMediaPacket(now, h, mid, nil)
 }
 
 // OnMediaPacket is OnPacket with the whole packet pkt (h parsed from it),
 // from which a video stream's frames, an audio stream's levels (RFC 6464)
 // and the contributing sources (CSRC list, RFC 6465 levels) are measured.
-func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, pkt []byte) {
+func (s *Inbound) OnMediaPacket(now Instant, h *rtpx.Header, mid, pkt []byte) {
 	s.mu.Lock()
 	if pkt != nil && s.frames != nil {
 		s.frames.Packet(now, h.Sequence, h.Timestamp, h.Marker, pkt[h.HeaderLen:h.HeaderLen+h.PayloadLen])
@@ -96,12 +99,12 @@ func (s *Inbound) OnMediaPacket(now time.Time, h *rtpx.Header, mid, pkt []byte) 
 		}
 		s.csrcs.OnPacket(now, pkt, h, h.Extension(pkt, s.cfg.CSRCLevelID))
 	}
+	if now > s.lastPacket || s.packetsReceived == 0 { // RTX repairs and late packets may carry older times
+		s.lastPacket = now
+	}
 	s.packetsReceived++
 	s.bytesReceived += uint64(h.PayloadLen)
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen)
-	if now.After(s.lastPacket) { // RTX repairs and late packets may carry older times
-		s.lastPacket = now
-	}
 	s.payloadType = h.PayloadType
 	if len(mid) > 0 && string(mid) != s.mid {
 		s.mid = string(mid)
@@ -175,13 +178,13 @@ func (s *Inbound) RTXSSRC() uint32 {
 // osn is the original sequence number carried in the first two payload bytes;
 // h describes the RTX packet itself. The packet counts as received for this
 // stream (it may repair a loss) but does not feed jitter.
-func (s *Inbound) OnRTXPacket(now time.Time, h *rtpx.Header, osn uint16) {
+func (s *Inbound) OnRTXPacket(now Instant, h *rtpx.Header, osn uint16) {
 	s.OnRTXMediaPacket(now, h, osn, nil)
 }
 
 // OnRTXMediaPacket is OnRTXPacket with the original payload (after the
 // OSN), which completes a video frame the loss left open.
-func (s *Inbound) OnRTXMediaPacket(now time.Time, h *rtpx.Header, osn uint16, original []byte) {
+func (s *Inbound) OnRTXMediaPacket(now Instant, h *rtpx.Header, osn uint16, original []byte) {
 	if h.PayloadLen < 2 {
 		return // no OSN: a padding-only probe repairs nothing
 	}
@@ -192,14 +195,14 @@ func (s *Inbound) OnRTXMediaPacket(now time.Time, h *rtpx.Header, osn uint16, or
 		// and, as pion's responder and libwebrtc send it, its marker.
 		s.frames.Packet(now, osn, h.Timestamp, h.Marker, original)
 	}
+	if now > s.lastPacket || s.packetsReceived == 0 { // RTX repairs and late packets may carry older times
+		s.lastPacket = now
+	}
 	s.packetsReceived++
 	s.bytesReceived += uint64(payload)
 	s.headerBytesReceived += uint64(h.HeaderLen + h.PaddingLen + 2)
 	s.rtxPackets++
 	s.rtxBytes += uint64(payload)
-	if now.After(s.lastPacket) { // RTX repairs and late packets may carry older times
-		s.lastPacket = now
-	}
 	switch s.seq.receive(osn, false) {
 	case seqDuplicate:
 		s.packetsDuplicated++
@@ -278,6 +281,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	defer s.mu.Unlock()
 
 	video := kindIsVideo(s.cfg.Kind)
+	at := InstantOf(s.cfg.Epoch, now)
 	in := &b.s
 	// Field by field into the fresh (zeroed) box: assigning a whole
 	// struct value would copy every pointer slot through the write
@@ -298,8 +302,8 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	if j, ok := s.jitter.seconds(s.cfg.ClockRate); ok {
 		in.Jitter = v.float64(j)
 	}
-	if !s.lastPacket.IsZero() {
-		in.LastPacketReceivedTimestamp = v.float64(wallMillis(now, s.lastPacket))
+	if s.packetsReceived > 0 {
+		in.LastPacketReceivedTimestamp = v.float64(wallMillis(now, at, s.lastPacket))
 	}
 	if s.mid != "" {
 		in.Mid = v.string(s.mid)
@@ -307,7 +311,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	if s.packetsReceived > 0 {
 		// RFC 3611 bursts with Gmin 16 (see BurstLoss); the rates once a
 		// sequence number has been decided.
-		b := s.burst.Snapshot(now)
+		b := s.burst.Snapshot(at)
 		in.BurstPacketsLost = v.uint64(b.BurstPacketsLost)
 		in.BurstLossCount = v.uint32(b.BurstLossCount)
 		if b.Expected > 0 {
@@ -316,7 +320,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 		}
 	}
 	if s.frames != nil {
-		s.frames.Snapshot(now).fillInbound(in, v)
+		s.frames.Snapshot(at).fillInbound(in, v)
 	}
 	if s.level != nil {
 		if l := s.level.Snapshot(); l.Packets > 0 {
@@ -336,7 +340,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	}
 	snap := InboundSnapshot{Inbound: in, PayloadType: s.payloadType, HasPayloadType: s.packetsReceived > 0}
 	if s.csrcs != nil {
-		snap.CSRCs = s.csrcs.Snapshot(now)
+		snap.CSRCs = s.csrcs.Snapshot(now, at)
 	}
 	if s.remote.reports > 0 {
 		in.RemoteID = v.string(s.cfg.RemoteID)

@@ -30,7 +30,7 @@ func jitterCase(t *testing.T, firstTS uint32) {
 		if i == 2 {
 			arrival = arrival.Add(10 * time.Millisecond)
 		}
-		s.OnPacket(arrival, hdr(uint16(100+i), firstTS+uint32(i)*1800), nil)
+		s.OnPacket(inst(arrival), hdr(uint16(100+i), firstTS+uint32(i)*1800), nil)
 		if i == 0 {
 			if snap := s.Snapshot(arrival); snap.Inbound.Jitter != nil {
 				t.Fatalf("jitter present after one packet: %v", *snap.Inbound.Jitter)
@@ -58,10 +58,10 @@ func TestJitterIgnoresLatePackets(t *testing.T) {
 		if i == 5 {
 			continue
 		}
-		s.OnPacket(t0.Add(time.Duration(i)*20*time.Millisecond), hdr(uint16(i), uint32(i)*960), nil)
+		s.OnPacket(inst(t0.Add(time.Duration(i)*20*time.Millisecond)), hdr(uint16(i), uint32(i)*960), nil)
 	}
 	// Packet 5 arrives 300 ms late: a retransmission or a reordering, not jitter.
-	s.OnPacket(t0.Add(500*time.Millisecond), hdr(5, 5*960), nil)
+	s.OnPacket(inst(t0.Add(500*time.Millisecond)), hdr(5, 5*960), nil)
 	snap := s.Snapshot(t0.Add(time.Second))
 	if *snap.Inbound.Jitter != 0 {
 		t.Fatalf("jitter = %v, want 0", *snap.Inbound.Jitter)
@@ -84,7 +84,7 @@ func TestPacketsLostAcrossWrap(t *testing.T) {
 		{65533, 0, 0}, {65534, 0, 0}, {1, 2, 0}, {2, 2, 0}, {65535, 1, 0}, {2, 0, 1}, {2, -1, 2},
 	}
 	for i, st := range steps {
-		s.OnPacket(t0.Add(time.Duration(i)*time.Millisecond), hdr(st.seq, uint32(i)*960), nil)
+		s.OnPacket(inst(t0.Add(time.Duration(i)*time.Millisecond)), hdr(st.seq, uint32(i)*960), nil)
 		snap := s.Snapshot(t0)
 		if got := *snap.Inbound.PacketsLost; got != st.lost {
 			t.Fatalf("step %d (seq %d): packetsLost %d, want %d", i, st.seq, got, st.lost)
@@ -97,8 +97,8 @@ func TestPacketsLostAcrossWrap(t *testing.T) {
 
 func TestInboundByteAccounting(t *testing.T) {
 	s := NewInbound(InboundConfig{ID: "IT1", RemoteID: "RO1", SSRC: 1, Kind: "audio", ClockRate: 48000})
-	s.OnPacket(t0, &rtpx.Header{Sequence: 1, HeaderLen: 20, PaddingLen: 4, PayloadLen: 60, PayloadType: 111}, []byte("0"))
-	s.OnPacket(t0.Add(time.Millisecond), &rtpx.Header{Sequence: 2, HeaderLen: 12, PayloadLen: 50, PayloadType: 111}, nil)
+	s.OnPacket(inst(t0), &rtpx.Header{Sequence: 1, HeaderLen: 20, PaddingLen: 4, PayloadLen: 60, PayloadType: 111}, []byte("0"))
+	s.OnPacket(inst(t0.Add(time.Millisecond)), &rtpx.Header{Sequence: 2, HeaderLen: 12, PayloadLen: 50, PayloadType: 111}, nil)
 	snap := s.Snapshot(t0)
 	in := snap.Inbound
 	if *in.BytesReceived != 110 || *in.HeaderBytesReceived != 36 || *in.PacketsReceived != 2 {
@@ -123,13 +123,13 @@ func TestInboundRTXRepairsLoss(t *testing.T) {
 	s := NewInbound(InboundConfig{ID: "IT1", SSRC: 1, Kind: "video", ClockRate: 90000})
 	s.LinkRTX(2)
 	for _, seq := range []uint16{10, 11, 13, 14} {
-		s.OnPacket(t0, hdr(seq, 0), nil)
+		s.OnPacket(inst(t0), hdr(seq, 0), nil)
 	}
 	if got := *s.Snapshot(t0).Inbound.PacketsLost; got != 1 {
 		t.Fatalf("lost before repair %d", got)
 	}
 	// RTX packet: 12 bytes header, 2 bytes OSN + 100 bytes original payload.
-	s.OnRTXPacket(t0, &rtpx.Header{SSRC: 2, Sequence: 500, HeaderLen: 12, PayloadLen: 102}, 12)
+	s.OnRTXPacket(inst(t0), &rtpx.Header{SSRC: 2, Sequence: 500, HeaderLen: 12, PayloadLen: 102}, 12)
 	in := s.Snapshot(t0).Inbound
 	if *in.PacketsLost != 0 || *in.PacketsReceived != 5 {
 		t.Fatalf("after repair: lost %d received %d", *in.PacketsLost, *in.PacketsReceived)
@@ -182,6 +182,6 @@ func BenchmarkInboundOnPacket(b *testing.B) {
 		h.Sequence++
 		h.Timestamp += 3000
 		now = now.Add(33 * time.Millisecond)
-		s.OnPacket(now, h, nil)
+		s.OnPacket(inst(now), h, nil)
 	}
 }

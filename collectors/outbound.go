@@ -27,6 +27,9 @@ type OutboundConfig struct {
 	AudioLevel bool
 	// Opus: the payload is Opus at 48 kHz (see InboundConfig.Opus).
 	Opus bool
+	// Epoch is the time of Instant 0 for this stream's packet times (see
+	// InstantOf); zero means the Unix epoch.
+	Epoch time.Time
 }
 
 // srHistoryLen is how many of our own Sender Reports are remembered for
@@ -51,7 +54,7 @@ type Outbound struct {
 	maxSeq          int64
 	firstSeq        int64
 	started         bool
-	lastPacket      time.Time
+	lastPacket      Instant
 	payloadType     uint8
 	mid             string
 	nackCount       uint32
@@ -106,14 +109,14 @@ func (s *Outbound) Config() OutboundConfig { return s.cfg }
 // as fecPacketsSent only). headerLen includes CSRCs and extensions. mid is
 // the sdes:mid extension payload, or nil. It reports false for a packet on
 // any other SSRC, which changes nothing but a counter.
-func (s *Outbound) OnPacket(now time.Time, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) bool {
+func (s *Outbound) OnPacket(now Instant, ssrc uint32, seq uint16, pt uint8, headerLen, payloadLen, paddingLen int, mid []byte) bool {
 	return s.OnSentPacket(now, &SentPacket{SSRC: ssrc, Seq: seq, PT: pt, HeaderLen: headerLen, PayloadLen: payloadLen, PaddingLen: paddingLen, Mid: mid})
 }
 
 // OnSentPacket is OnPacket with the whole description of the packet: with
 // its payload, a video stream's frames are counted from the packets on its
 // own SSRC (retransmissions included: a frame counts once).
-func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
+func (s *Outbound) OnSentPacket(now Instant, p *SentPacket) bool {
 	ssrc, seq, pt, headerLen, payloadLen, paddingLen, mid := p.SSRC, p.Seq, p.PT, p.HeaderLen, p.PayloadLen, p.PaddingLen, p.Mid
 	s.mu.Lock()
 	if ssrc == s.cfg.SSRC && s.frames != nil && p.Payload != nil {
@@ -155,10 +158,14 @@ func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
 	switch {
 	case !s.started:
 		s.started, s.firstSeq, s.maxSeq = true, ext, ext
-		s.addLevelLocked(p)
+		if s.level != nil {
+			s.addLevelLocked(p)
+		}
 	case ext > s.maxSeq:
 		s.maxSeq = ext
-		s.addLevelLocked(p)
+		if s.level != nil {
+			s.addLevelLocked(p)
+		}
 	default:
 		// Without RTX a retransmission reuses its original sequence
 		// number, so anything that does not advance the sequence is one.
@@ -170,11 +177,8 @@ func (s *Outbound) OnSentPacket(now time.Time, p *SentPacket) bool {
 }
 
 // addLevelLocked accounts the RFC 6464 level of a new (not resent) audio
-// packet for the media source.
+// packet for the media source; s.level is not nil.
 func (s *Outbound) addLevelLocked(p *SentPacket) {
-	if s.level == nil {
-		return
-	}
 	lvl, voice, ok := rtpx.ParseAudioLevel(p.AudioLevel)
 	if !ok {
 		return
@@ -350,15 +354,16 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	if s.cfg.FECSSRC != 0 {
 		out.FECPacketsSent = v.uint32(uint32(s.fecPackets))
 	}
-	if !s.lastPacket.IsZero() {
-		out.LastPacketSentTimestamp = v.float64(wallMillis(now, s.lastPacket))
+	at := InstantOf(s.cfg.Epoch, now)
+	if s.packetsSent > 0 {
+		out.LastPacketSentTimestamp = v.float64(wallMillis(now, at, s.lastPacket))
 	}
 	if s.mid != "" {
 		out.Mid = v.string(s.mid)
 	}
 	var fs FrameStats
 	if s.frames != nil {
-		fs = s.frames.Snapshot(now)
+		fs = s.frames.Snapshot(at)
 		fs.fillOutbound(out, v)
 	}
 	if avg, ok := s.srIv.average(); ok {

@@ -10,10 +10,10 @@ import (
 
 func TestOutboundAccounting(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", RemoteID: "RI1", SSRC: 10, RTXSSRC: 11, Kind: "video", ClockRate: 90000})
-	s.OnPacket(t0, 10, 100, 96, 20, 1000, 0, []byte("1"))
-	s.OnPacket(t0, 10, 101, 96, 20, 800, 4, nil)
+	s.OnPacket(inst(t0), 10, 100, 96, 20, 1000, 0, []byte("1"))
+	s.OnPacket(inst(t0), 10, 101, 96, 20, 800, 4, nil)
 	// Retransmission of 100 on the RTX SSRC: payload = 2 bytes OSN + 1000.
-	s.OnPacket(t0.Add(time.Millisecond), 11, 7, 97, 12, 1002, 0, nil)
+	s.OnPacket(inst(t0.Add(time.Millisecond)), 11, 7, 97, 12, 1002, 0, nil)
 	snap := s.Snapshot(t0)
 	o := snap.Outbound
 	if *o.PacketsSent != 3 || *o.BytesSent != 2800 || *o.HeaderBytesSent != 20+20+4+14 {
@@ -33,7 +33,7 @@ func TestOutboundAccounting(t *testing.T) {
 func TestOutboundRetransmissionWithoutRTX(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", SSRC: 10, Kind: "audio", ClockRate: 48000})
 	for _, seq := range []uint16{65534, 65535, 0, 1, 65535 /* resent */} {
-		s.OnPacket(t0, 10, seq, 111, 12, 50, 0, nil)
+		s.OnPacket(inst(t0), 10, seq, 111, 12, 50, 0, nil)
 	}
 	o := s.Snapshot(t0).Outbound
 	if *o.PacketsSent != 5 || *o.RetransmittedPacketsSent != 1 || *o.RetransmittedBytesSent != 50 {
@@ -47,7 +47,7 @@ func TestOutboundRetransmissionWithoutRTX(t *testing.T) {
 func TestRemoteInboundFromReportBlock(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", RemoteID: "RI1", SSRC: 10, Kind: "video", ClockRate: 90000})
 	for i := range 100 {
-		s.OnPacket(t0, 10, uint16(1000+i), 96, 12, 100, 0, nil)
+		s.OnPacket(inst(t0), 10, uint16(1000+i), 96, 12, 100, 0, nil)
 	}
 	srAt := t0.Add(time.Second)
 	ntp := rtpx.TimeToNTP(time.Unix(1700000001, 0))
@@ -124,7 +124,7 @@ func BenchmarkOutboundOnPacket(b *testing.B) {
 	for b.Loop() {
 		seq++
 		now = now.Add(time.Millisecond)
-		s.OnPacket(now, 1, seq, 96, 20, 1100, 0, nil)
+		s.OnPacket(inst(now), 1, seq, 96, 20, 1100, 0, nil)
 	}
 }
 
@@ -132,11 +132,11 @@ func BenchmarkOutboundOnPacket(b *testing.B) {
 // fecPacketsSent, not media. A packet on an unrelated SSRC counts nowhere.
 func TestOutboundFECAndForeignSSRC(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", SSRC: 10, FECSSRC: 12, Kind: "video", ClockRate: 90000})
-	s.OnPacket(t0, 10, 1, 96, 12, 100, 0, nil)
-	if !s.OnPacket(t0, 12, 500, 118, 12, 40, 0, nil) {
+	s.OnPacket(inst(t0), 10, 1, 96, 12, 100, 0, nil)
+	if !s.OnPacket(inst(t0), 12, 500, 118, 12, 40, 0, nil) {
 		t.Fatal("FEC packet refused")
 	}
-	if s.OnPacket(t0, 99, 7, 96, 12, 40, 0, nil) {
+	if s.OnPacket(inst(t0), 99, 7, 96, 12, 40, 0, nil) {
 		t.Fatal("foreign SSRC accepted")
 	}
 	o := s.Snapshot(t0).Outbound
@@ -147,7 +147,7 @@ func TestOutboundFECAndForeignSSRC(t *testing.T) {
 
 func TestOutboundZeroSSRCIsNotRTXOrFEC(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", SSRC: 10, Kind: "audio", ClockRate: 48000})
-	if s.OnPacket(t0, 0, 1, 111, 12, 10, 0, nil) {
+	if s.OnPacket(inst(t0), 0, 1, 111, 12, 10, 0, nil) {
 		t.Fatal("SSRC 0 accepted on a stream without RTX/FEC")
 	}
 	if o := s.Snapshot(t0).Outbound; *o.PacketsSent != 0 || o.FECPacketsSent != nil {

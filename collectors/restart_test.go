@@ -25,7 +25,7 @@ func runSteps(t *testing.T, s *Inbound, steps []restartStep) {
 	t.Helper()
 	for i, st := range steps {
 		at := t0.Add(time.Duration(i) * 20 * time.Millisecond)
-		s.OnPacket(at, &rtpx.Header{Sequence: st.seq, Timestamp: st.ts, SSRC: 1, HeaderLen: 12, PayloadLen: 50}, nil)
+		s.OnPacket(inst(at), &rtpx.Header{Sequence: st.seq, Timestamp: st.ts, SSRC: 1, HeaderLen: 12, PayloadLen: 50}, nil)
 		in := s.Snapshot(at).Inbound
 		if *in.PacketsLost != st.lost || *in.PacketsReceived != st.received || *in.PacketsDuplicated != st.dups {
 			t.Errorf("step %d (seq %d): lost %d received %d dups %d, want %d %d %d", i, st.seq,
@@ -178,19 +178,19 @@ func TestRTXNeverRestarts(t *testing.T) {
 		if i == 50 {
 			continue
 		}
-		s.OnPacket(t0, hdr(uint16(2000+i), 0), nil)
+		s.OnPacket(inst(t0), hdr(uint16(2000+i), 0), nil)
 	}
 	if got := *s.Snapshot(t0).Inbound.PacketsLost; got != 1 {
 		t.Fatalf("lost %d before repair", got)
 	}
 	rtx := &rtpx.Header{SSRC: 2, HeaderLen: 12, PayloadLen: 102}
-	s.OnRTXPacket(t0, rtx, 2050) // 549 behind the highest (2599)
+	s.OnRTXPacket(inst(t0), rtx, 2050) // 549 behind the highest (2599)
 	if in := s.Snapshot(t0).Inbound; *in.PacketsLost != 0 || *in.PacketsReceived != 600 {
 		t.Fatalf("after a repair 549 back: lost %d received %d", *in.PacketsLost, *in.PacketsReceived)
 	}
-	s.OnRTXPacket(t0, rtx, 40000)
-	s.OnRTXPacket(t0, rtx, 40001)
-	s.OnPacket(t0, hdr(40002, 0), nil) // would confirm a restart armed by 40001
+	s.OnRTXPacket(inst(t0), rtx, 40000)
+	s.OnRTXPacket(inst(t0), rtx, 40001)
+	s.OnPacket(inst(t0), hdr(40002, 0), nil) // would confirm a restart armed by 40001
 	in := s.Snapshot(t0).Inbound
 	if s.seq.restarts != 0 || *in.PacketsLost != 0 || *in.PacketsReceived != 603 {
 		t.Fatalf("restarts %d lost %d received %d", s.seq.restarts, *in.PacketsLost, *in.PacketsReceived)

@@ -63,6 +63,10 @@ func (s *seqTracker) receive(seq uint16, mayRestart bool) seqResult {
 	}
 	udelta := seq - uint16(s.max)
 	switch {
+	case udelta == 1: // the common case: the slot cleared and marked is one
+		s.max++
+		s.mark(s.max)
+		return seqInOrder
 	case udelta != 0 && udelta < maxDropout:
 		ext := s.max + int64(udelta)
 		s.clear(s.max+1, ext)

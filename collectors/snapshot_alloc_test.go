@@ -30,8 +30,8 @@ func TestSnapshotAllocations(t *testing.T) {
 		if err := rtpx.ParseHeader(pkt, &h); err != nil {
 			t.Fatal(err)
 		}
-		in.OnMediaPacket(at, &h, nil, pkt)
-		out.OnSentPacket(at, &SentPacket{
+		in.OnMediaPacket(inst(at), &h, nil, pkt)
+		out.OnSentPacket(inst(at), &SentPacket{
 			SSRC: 2, Seq: uint16(k), Timestamp: uint32(k * 3000), Marker: true, PT: 96,
 			HeaderLen: 12, PayloadLen: len(p), Payload: p,
 		})

@@ -86,7 +86,7 @@ func (s *soak) run(d time.Duration) {
 		idx := s.n
 		sendAt := s.base.Add(time.Duration(idx) * soakInterval)
 		pl := s.payload(idx)
-		s.out.OnPacket(sendAt, 7, uint16(int64(s.seq0)+idx), 111, 12, pl, 0, nil)
+		s.out.OnPacket(inst(sendAt), 7, uint16(int64(s.seq0)+idx), 111, 12, pl, 0, nil)
 		s.sent++
 		s.sentBytes += uint64(pl)
 
@@ -115,7 +115,7 @@ func (s *soak) run(d time.Duration) {
 func (s *soak) deliver(idx int64, at time.Time) {
 	pl := s.payload(idx)
 	ts := s.ts0 + uint32(idx*soakTicks) // wraps: the collectors' problem
-	s.in.OnPacket(at, &rtpx.Header{
+	s.in.OnPacket(inst(at), &rtpx.Header{
 		Sequence: uint16(int64(s.seq0) + idx), Timestamp: ts, SSRC: 7, PayloadType: 111,
 		HeaderLen: 12, PayloadLen: pl,
 	}, nil)

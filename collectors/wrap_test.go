@@ -46,7 +46,7 @@ func TestSequenceAndTimestampWrapTogether(t *testing.T) {
 	}
 	for i, st := range steps {
 		at := t0.Add(st.arrival)
-		s.OnPacket(at, &rtpx.Header{Sequence: st.seq, Timestamp: ts0 + 960*st.k, SSRC: 1, HeaderLen: 12, PayloadLen: 100 + i}, nil)
+		s.OnPacket(inst(at), &rtpx.Header{Sequence: st.seq, Timestamp: ts0 + 960*st.k, SSRC: 1, HeaderLen: 12, PayloadLen: 100 + i}, nil)
 		in := s.Snapshot(at).Inbound
 		if *in.PacketsLost != st.lost {
 			t.Errorf("seq %d: packetsLost %d, want %d", st.seq, *in.PacketsLost, st.lost)
@@ -87,7 +87,7 @@ func TestLossOverManySequenceCycles(t *testing.T) {
 			dropped++
 			continue
 		}
-		s.OnPacket(t0.Add(time.Duration(i)*20*time.Millisecond), h, nil)
+		s.OnPacket(inst(t0.Add(time.Duration(i)*20*time.Millisecond)), h, nil)
 	}
 	in := s.Snapshot(t0).Inbound
 	// The first (i = 0) and the last (i = n-1 = 196617) were received, so
@@ -110,7 +110,7 @@ func TestLossOverManySequenceCycles(t *testing.T) {
 func TestRemoteInboundAcrossSequenceWrap(t *testing.T) {
 	s := NewOutbound(OutboundConfig{ID: "OT1", RemoteID: "RI1", SSRC: 10, Kind: "audio", ClockRate: 48000})
 	for i := range 100 {
-		s.OnPacket(t0, 10, uint16(65500+i), 111, 12, 100, 0, nil)
+		s.OnPacket(inst(t0), 10, uint16(65500+i), 111, 12, 100, 0, nil)
 	}
 	s.OnReceptionReport(t0, ReceptionReport{ExtHighest: 1<<16 | 63, TotalLost: 3})
 	snap := s.Snapshot(t0)
@@ -131,7 +131,7 @@ func TestRemoteInboundAcrossSequenceWrap(t *testing.T) {
 	// there: highest 0|63 in its numbering is 65599 in ours.
 	w := NewOutbound(OutboundConfig{ID: "OT2", RemoteID: "RI2", SSRC: 10, Kind: "audio", ClockRate: 48000})
 	for i := range 100 {
-		w.OnPacket(t0, 10, uint16(65500+i), 111, 12, 100, 0, nil)
+		w.OnPacket(inst(t0), 10, uint16(65500+i), 111, 12, 100, 0, nil)
 	}
 	w.OnReceptionReport(t0, ReceptionReport{ExtHighest: 63, TotalLost: 3})
 	if r := w.Snapshot(t0).Remote; r.PacketsReceived == nil || *r.PacketsReceived != 97 {

@@ -233,8 +233,8 @@ func BenchmarkCollectorsSnapshot(b *testing.B) {
 					if err := rtpx.ParseHeader(pk.wire[j], &h); err != nil {
 						b.Fatal(err)
 					}
-					in.OnPacket(now, &h, nil)
-					out.OnPacket(now, out.Config().SSRC, uint16(j), 96, h.HeaderLen, h.PayloadLen, 0, nil)
+					in.OnPacket(collectors.InstantOf(time.Time{}, now), &h, nil)
+					out.OnPacket(collectors.InstantOf(time.Time{}, now), out.Config().SSRC, uint16(j), 96, h.HeaderLen, h.PayloadLen, 0, nil)
 				}
 				ntp := ntpNow()
 				in.OnSenderReport(now, ntp, 1000, 1200000)

@@ -3,13 +3,17 @@
 package netns
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 )
 
 // Pair is two namespaces whose veth endpoints are on the same subnet.
@@ -110,7 +114,33 @@ func newPair(tb testing.TB, subnet netip.Prefix) (*Pair, error) {
 			return nil, err
 		}
 	}
+	for _, ns := range []*NS{p.A, p.B} {
+		if err := ns.waitReady(5 * time.Second); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// waitReady waits until the veth end can transmit. A veth set up while its
+// peer is down gets its queueing discipline only when the kernel's link
+// watch handles the carrier coming on, asynchronously; until then (under
+// load, a while) it has the noop discipline, which drops every packet.
+func (ns *NS) waitReady(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		out, err := run(exec.Command("ip", "-n", ns.Name, "link", "show", "dev", ns.IfName)) //nolint:gosec,noctx // G204: arguments built by this package; ip runs briefly
+		if err != nil {
+			return err
+		}
+		if s := string(out); strings.Contains(s, "LOWER_UP") && !strings.Contains(s, "qdisc noop") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s in %s not ready after %v: %s", ns.IfName, ns.Name, d, bytes.TrimSpace(out))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (ns *NS) configure(bits int, peer *NS) error {

@@ -57,16 +57,23 @@ func (p *Parser) Codec() Codec {
 // read is left out of the result.
 func (p *Parser) Parse(payload []byte) FrameInfo {
 	var f FrameInfo
+	p.ParseInto(payload, &f)
+	return f
+}
+
+// ParseInto is Parse into *f, which must be the zero FrameInfo. The per-packet
+// paths use it: a returned FrameInfo is copied with wide loads of the narrow
+// stores that just filled it, which stalls store forwarding.
+func (p *Parser) ParseInto(payload []byte, f *FrameInfo) {
 	switch p.codec {
 	case CodecVP8:
-		vp8Frame(payload, &f)
+		vp8Frame(payload, f)
 	case CodecVP9:
-		vp9Frame(payload, &f)
+		vp9Frame(payload, f)
 	case CodecH264:
-		h264Frame(payload, &f)
+		h264Frame(payload, f)
 	case CodecAV1:
-		av1Frame(payload, &p.av1, &f)
+		av1Frame(payload, &p.av1, f)
 	case CodecUnknown: // nothing to read: only the zero FrameInfo
 	}
-	return f
 }
