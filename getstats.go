@@ -511,12 +511,14 @@ func sortBySSRC(keys []uint64) []uint64 {
 }
 
 // snapshotRTP snapshots each stream under its own lock, no lock held across
-// streams, and adds its objects to r.
+// streams, and adds its objects to r. The objects of one report come from
+// one Arena.
 func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConverter, xs *ssrcTable,
 	outs []*localStream, ins []*remoteStream,
 ) {
+	arena := new(collectors.Arena)
 	for _, s := range outs {
-		snap := s.col.Snapshot(now)
+		snap := s.col.SnapshotIn(now, arena)
 		o := snap.Outbound
 		e := xs.at(o.SSRC)
 		mid := xs.midOf(e) // for packets without sdes:mid
@@ -537,7 +539,7 @@ func (i *Interceptor) snapshotRTP(r report.Report, now time.Time, conv *pionConv
 		addOutbound(r, s, snap, mid, tid, cid, true)
 	}
 	for _, s := range ins {
-		snap := s.col.Snapshot(now)
+		snap := s.col.SnapshotIn(now, arena)
 		in := snap.Inbound
 		if in.TrackIdentifier == "" {
 			// pion has no track for this SSRC (yet): the required

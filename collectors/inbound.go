@@ -275,7 +275,12 @@ type InboundSnapshot struct {
 // as A.1 leaves them out of both counts. RFC 3550's own counters (the RR's
 // cumulative lost) start again from zero at a restart instead.
 func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
-	b := new(inboundBox) // before the lock: packets need not wait for the allocator
+	return s.SnapshotIn(now, nil)
+}
+
+// SnapshotIn is Snapshot with the objects' storage taken from a (see Arena).
+func (s *Inbound) SnapshotIn(now time.Time, a *Arena) InboundSnapshot {
+	b := a.inbound() // before the lock: packets need not wait for the allocator
 	v := &b.v
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -344,7 +349,7 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 	}
 	if s.remote.reports > 0 {
 		in.RemoteID = v.string(s.cfg.RemoteID)
-		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted)
+		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted, a.remoteOutbound())
 	}
 	return snap
 }

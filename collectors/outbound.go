@@ -314,6 +314,11 @@ type OutboundSnapshot struct {
 // Snapshot returns the stream's stats as of now. codecId and transportId are
 // left for the caller.
 func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
+	return s.SnapshotIn(now, nil)
+}
+
+// SnapshotIn is Snapshot with the objects' storage taken from a (see Arena).
+func (s *Outbound) SnapshotIn(now time.Time, a *Arena) OutboundSnapshot {
 	// Before the lock: packets need not wait for the allocator. The media
 	// source (frames and level are fixed at creation) shares the box.
 	var (
@@ -323,13 +328,13 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	)
 	switch {
 	case s.frames != nil:
-		vsrc = new(outboundVideoBox)
+		vsrc = a.outboundVideo()
 		b = &vsrc.outboundBox
 	case s.level != nil:
-		asrc = new(outboundAudioBox)
+		asrc = a.outboundAudio()
 		b = &asrc.outboundBox
 	default:
-		b = new(outboundBox)
+		b = a.outbound()
 	}
 	v := &b.v
 	s.mu.Lock()
@@ -387,7 +392,7 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 	}
 	if s.remote.reports > 0 {
 		out.RemoteID = v.string(s.cfg.RemoteID)
-		snap.Remote = s.remote.snapshot(s.cfg)
+		snap.Remote = s.remote.snapshot(s.cfg, a.remoteInbound())
 	}
 	return snap
 }

@@ -24,8 +24,8 @@ type remoteInbound struct {
 	rttCount        uint64
 }
 
-func (r *remoteInbound) snapshot(cfg OutboundConfig) *report.RemoteInboundRTPStreamStats {
-	b := new(remoteInboundBox)
+// snapshot fills b, a zeroed box.
+func (r *remoteInbound) snapshot(cfg OutboundConfig, b *remoteInboundBox) *report.RemoteInboundRTPStreamStats {
 	s := &b.s
 	// Field by field into the fresh (zeroed) box: assigning a whole
 	// struct value would copy every pointer slot of it through the write

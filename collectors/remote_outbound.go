@@ -48,8 +48,8 @@ func (r *remoteOutbound) onSenderReport(now time.Time, ntp uint64, packetCount, 
 	return true
 }
 
-func (r *remoteOutbound) snapshot(cfg InboundConfig, xr bool) *report.RemoteOutboundRTPStreamStats {
-	b := new(remoteOutboundBox)
+// snapshot fills b, a zeroed box.
+func (r *remoteOutbound) snapshot(cfg InboundConfig, xr bool, b *remoteOutboundBox) *report.RemoteOutboundRTPStreamStats {
 	s := &b.s
 	// Field by field into the fresh box, as remoteInbound.snapshot does.
 	s.Timestamp, s.Type, s.ID = rtpx.UnixMillis(r.arrival), report.TypeRemoteOutboundRTP, cfg.RemoteID

@@ -366,10 +366,14 @@ func TestPrometheusLoopback(t *testing.T) {
 			}
 			// RTCP goes on after media stopped: a Receiver Report may
 			// arrive between the settled report and the scrape.
-			rtt := *remoteInbound(t, call.r, o).RoundTripTime
-			later := *remoteInbound(t, call.after, outbound(t, call.after, o.Kind)).RoundTripTime
-			if v, ok := promValue(t, samples, "rtcstats_remote_inbound_rtp_round_trip_time_seconds", map[string]string{"call": call.name, "kind": o.Kind}); !ok || v != rtt && v != later {
-				t.Errorf("settled %s %s: scraped RTT %v (present %v), reports %v before and %v after", call.name, o.Kind, v, ok, rtt, later)
+			// On a loaded machine the first report answering one of our
+			// SRs (the first RTT) may come that late too.
+			rtt := remoteInbound(t, call.r, o).RoundTripTime
+			later := remoteInbound(t, call.after, outbound(t, call.after, o.Kind)).RoundTripTime
+			v, ok := promValue(t, samples, "rtcstats_remote_inbound_rtp_round_trip_time_seconds", map[string]string{"call": call.name, "kind": o.Kind})
+			matches := func(x *float64) bool { return x != nil && ok && v == *x }
+			if !matches(rtt) && !matches(later) && (ok || rtt != nil) {
+				t.Errorf("settled %s %s: scraped RTT %v (present %v), reports %v before and %v after", call.name, o.Kind, v, ok, deref(rtt), deref(later))
 			}
 		}
 	}

@@ -36,8 +36,9 @@
 //     connected over UDP on 127.0.0.1 that sends N and receives N video
 //     tracks: rtcstats' Factory.GetStats(pc) against pion's
 //     PeerConnection.GetStats() with pion's stats interceptor registered
-//     (webrtc.ConfigureStatsInterceptor). N = 1, 100, 1000; building the
-//     1000-track pair takes a few seconds per run.
+//     (webrtc.ConfigureStatsInterceptor). tracks=N = 1, 100, 500, 1000
+//     tracks each way (2N RTP streams); building the 1000-track pair takes
+//     a few seconds per run.
 //   - BenchmarkGetStats: the same without negotiation: rtcstats'
 //     Factory.GetStats on an unconnected PeerConnection whose interceptor has
 //     N inbound and N outbound streams bound through the interceptor API
