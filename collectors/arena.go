@@ -25,7 +25,7 @@ type slab[T any] struct {
 }
 
 const (
-	minSlabLen = 4
+	minSlabLen = 1
 	maxSlabLen = 256
 )
 

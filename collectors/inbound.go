@@ -88,6 +88,8 @@ func (s *Inbound) OnPacket(now Instant, h *rtpx.Header, mid []byte) {
 // OnMediaPacket is OnPacket with the whole packet pkt (h parsed from it),
 // from which a video stream's frames, an audio stream's levels (RFC 6464)
 // and the contributing sources (CSRC list, RFC 6465 levels) are measured.
+//
+//nolint:cyclop // the per-packet path keeps its branches inline (BenchmarkInbound)
 func (s *Inbound) OnMediaPacket(now Instant, h *rtpx.Header, mid, pkt []byte) {
 	s.mu.Lock()
 	if pkt != nil && s.frames != nil {
