@@ -424,7 +424,11 @@ func (i *Interceptor) BindRemoteStream(info *interceptor.StreamInfo, reader inte
 			i.badRTP(ssrc, perr)
 			return n, attr, err
 		}
-		s.col.OnMediaPacket(i.packetTime(), &h, h.Extension(b[:n], s.midID), b[:n])
+		var mid []byte
+		if s.midID != 0 {
+			mid = h.Extension(b[:n], s.midID)
+		}
+		s.col.OnMediaPacket(i.packetTime(), &h, mid, b[:n])
 		return n, attr, err
 	})
 }
