@@ -3,15 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/rtcstats/rtcstats"
+	"github.com/rtcstats/rtcstats/internal/peers"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -44,11 +43,7 @@ func newSFUPeer(t *testing.T, name string, f *rtcstats.Factory) *sfuPeer {
 		t.Fatal(err)
 	}
 	s := webrtc.SettingEngine{}
-	s.SetIncludeLoopbackCandidate(true)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	peers.Loopback(&s)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -5,19 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/rtcstats/rtcstats"
 	"github.com/rtcstats/rtcstats/internal/mediafile"
+	"github.com/rtcstats/rtcstats/internal/peers"
 )
 
 // simLayer is one simulcast encoding: its RID and which frames of the file
@@ -50,11 +49,7 @@ func simPeer(f *rtcstats.Factory) (*webrtc.PeerConnection, error) {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
-	s.SetIncludeLoopbackCandidate(true)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	peers.Loopback(&s)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
 	return api.NewPeerConnection(webrtc.Configuration{})
 }

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/rtcstats/rtcstats"
+	"github.com/rtcstats/rtcstats/internal/peers"
 )
 
 // e2ePair is two PeerConnections in this process connected over UDP on
@@ -90,11 +90,7 @@ func (p *e2ePair) newPeer(name string, tracks int) (*e2ePeer, error) {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
-	s.SetIncludeLoopbackCandidate(true)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	peers.Loopback(&s)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

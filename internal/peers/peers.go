@@ -132,12 +132,7 @@ func newPeer(name string, f *rtcstats.Factory, cfg Config, n transport.Net) (*Pe
 	if cfg.LoggerFactory != nil {
 		s.LoggerFactory = cfg.LoggerFactory
 	}
-	// Loopback only: these tests and the example never touch another address.
-	s.SetIncludeLoopbackCandidate(true)
-	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	Loopback(&s)
 	if m := f.DSCP(); m != nil {
 		dn, err := f.DSCPNet(n)
 		if err != nil {
@@ -490,4 +485,15 @@ func lookupRemote[T report.Stats](r report.Report, id *string) (T, bool) {
 // track with this SSRC.
 func (p *Peer) RTPRead(ssrc uint32) uint64 {
 	return p.counter(webrtc.SSRC(ssrc)).Load()
+}
+
+// Loopback limits a peer's ICE to UDP over IPv4 on the loopback interface,
+// without mDNS: the tests, benchmarks and examples never touch another
+// address.
+func Loopback(s *webrtc.SettingEngine) {
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	s.SetInterfaceFilter(func(name string) bool { return name == "lo" })
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 }
