@@ -127,6 +127,20 @@ func (b *BurstLoss) Receive(now Instant, seq uint16) {
 	b.expire(t)
 }
 
+// receiveNext is Receive's common case, small enough to inline: when seq is
+// the next number with nothing waiting and no burst open, it is decided,
+// received, at once; receiveNext does that and reports true.
+func (b *BurstLoss) receiveNext(seq uint16) bool {
+	ext := b.max + 1
+	if seq != uint16(ext) || b.next != ext || b.gapN != 0 || b.m.open || !b.started {
+		return false
+	}
+	b.mark(ext)
+	b.max, b.next = ext, ext+1
+	b.m.totalExpected++
+	return true
+}
+
 // Restart ends the current sequence numbering (RFC 3550 A.1 restart): what
 // is still undecided is decided now (missing = lost), the stream is taken
 // to have ended there, and the next Receive starts afresh.

@@ -184,6 +184,11 @@ type FrameTracker struct {
 	recentSeq [frameRecent]int64 // the last accepted packets, a ring
 	recentTS  [frameRecent]uint32
 
+	// While tsExact, every tracked frame's timestamp is within [tsLo,
+	// tsHi] in serial order, a span under 2^30: a timestamp after tsHi
+	// is no tracked frame's, found without a search (see tracks).
+	tsLo, tsHi uint32
+
 	frames, keyFrames, multiPacket uint32
 	huge                           uint32
 	assembly                       time.Duration
@@ -205,7 +210,8 @@ type FrameTracker struct {
 	badSeq              uint16 // a packet with this number would confirm a restart
 	accepted, hasBad    bool   // a packet has been accepted; badSeq is set
 	hasTarget, judged   bool
-	hasSize             bool
+	hasSize, tsExact    bool
+	generalOnly         bool  // tests: no fast paths, to compare with
 	next, recentSlot    uint8 // slot to reuse next (the oldest); slot of the last packet
 	recentHead, recentN uint8
 	doneHead, doneN     uint8
@@ -300,6 +306,16 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 		f.sent(now, ext, seq, timestamp, marker, pl)
 		return
 	}
+	// The next packet of a VP8 stream: a fast path for each kind.
+	if ext == f.highest+1 && f.firstOnly && len(pl) > 0 && !f.generalOnly {
+		if vp8MayStart(pl) {
+			if f.startFrame(now, ext, timestamp, marker, pl) {
+				return
+			}
+		} else if f.insideFrame(now, ext, timestamp, marker) {
+			return
+		}
+	}
 	next := false // the number after the highest: new, its window slot to be marked
 	switch behind := f.highest - ext; {
 	case behind == -1:
@@ -390,6 +406,93 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 	if !f.explicit {
 		f.proveNext(ext, timestamp, now, us)
 	}
+}
+
+// insideFrame is Packet's common case for a receiver of VP8: the next
+// packet, ext, not a frame's first (so its payload tells nothing a
+// receiver uses), of the frame the last packet belonged to, whose marker
+// has not been seen. It does what Packet would and reports whether it took
+// the packet.
+func (f *FrameTracker) insideFrame(now Instant, ext int64, ts uint32, marker bool) bool {
+	s := &f.slots[f.recentSlot]
+	if s.packets == 0 || s.ts != ts || s.flags&slotHasEnd != 0 {
+		return false
+	}
+	off := ext - s.lowestSeq(f.slotBase)
+	if off > frameMaxSpan {
+		return false
+	}
+	f.highest, f.hasBad = ext, false
+	f.markSeen(ext)
+	s.maxOff = max(s.maxOff, uint16(off))
+	s.packets++
+	if marker {
+		s.flags |= slotHasEnd
+		s.endOff = uint16(off)
+		f.tryComplete(s, now, noTime)
+	}
+	return true
+}
+
+// startFrame is Packet's other common case for a receiver of VP8: the
+// next packet, ext, that may begin a frame (pl is not empty), of a
+// timestamp no tracked frame has. It does what Packet would, writing the
+// new slot whole, and reports whether it took the packet.
+func (f *FrameTracker) startFrame(now Instant, ext int64, ts uint32, marker bool, pl []byte) bool {
+	if f.tracks(ts) {
+		return false
+	}
+	f.highest, f.hasBad = ext, false
+	f.markSeen(ext)
+	var info payload.FrameInfo
+	f.parser.ParseInto(pl, &info)
+	// The oldest slot is reused, in the general path's order: freed,
+	// bounded, then the window base moved (see slot, place).
+	i := f.next
+	f.next = (i + 1) % frameSlots
+	f.recentSlot = i
+	s := &f.slots[i]
+	s.packets = 0
+	f.noteTS(ts)
+	low := f.slotOffset(ext)
+	us := f.micros(now)
+	fl := slotFlags(0)
+	if info.Key {
+		fl |= slotKey
+	}
+	if info.HasSize {
+		fl |= slotHasSize
+	}
+	if info.Start {
+		fl |= slotHasStart
+	}
+	if marker {
+		fl |= slotHasEnd
+	}
+	// Field by field: a composite literal is built aside and copied.
+	s.first, s.ts, s.span, s.bytes = us, ts, 0, 0
+	s.width, s.height = info.Width, info.Height
+	s.lowOff, s.maxOff, s.startOff, s.endOff = low, 0, 0, 0
+	s.packets, s.flags = 1, fl
+	if marker {
+		f.tryComplete(s, now, us)
+	}
+	return true
+}
+
+// tracks reports whether a tracked frame has timestamp ts. Frames come
+// with ever later timestamps: one after every tracked frame's needs no
+// search.
+func (f *FrameTracker) tracks(ts uint32) bool {
+	if f.tsExact && int32(ts-f.tsHi) > 0 {
+		return false
+	}
+	for i := range f.slots {
+		if s := &f.slots[i]; s.ts == ts && s.packets != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // vp8MayStart reports whether a VP8 payload's descriptor has S=1 and
@@ -638,7 +741,55 @@ func (f *FrameTracker) slot(ts uint32) *frameSlot {
 	f.next = (f.next + 1) % frameSlots
 	f.recentSlot = i
 	f.slots[i] = frameSlot{ts: ts}
+	f.noteTS(ts)
 	return &f.slots[i]
+}
+
+// tsBoundSpan is the widest serial span of tracked timestamps that tracks
+// can rule out a timestamp by: far enough from 2^31 that the serial order
+// of any two of them is their true order.
+const tsBoundSpan = 1 << 30
+
+// noteTS widens [tsLo, tsHi] to a new frame's timestamp ts, or, when that
+// would span tsBoundSpan or more, bounds the tracked frames afresh.
+func (f *FrameTracker) noteTS(ts uint32) {
+	if !f.tsExact {
+		f.boundTS(ts)
+		return
+	}
+	switch {
+	case int32(ts-f.tsHi) > 0:
+		f.tsHi = ts
+	case int32(ts-f.tsLo) < 0:
+		f.tsLo = ts
+	default:
+		return
+	}
+	if f.tsHi-f.tsLo >= tsBoundSpan {
+		f.boundTS(ts)
+	}
+}
+
+// boundTS computes [tsLo, tsHi] from a new frame's timestamp ts and the
+// tracked frames'; tsExact is false when they span tsBoundSpan or more (a
+// pause of hours between frames still tracked).
+func (f *FrameTracker) boundTS(ts uint32) {
+	f.tsLo, f.tsHi, f.tsExact = ts, ts, false
+	for i := range f.slots {
+		s := &f.slots[i]
+		switch {
+		case s.packets == 0:
+			continue
+		case int32(s.ts-f.tsHi) > 0:
+			f.tsHi = s.ts
+		case int32(s.ts-f.tsLo) < 0:
+			f.tsLo = s.ts
+		}
+		if f.tsHi-f.tsLo >= tsBoundSpan {
+			return
+		}
+	}
+	f.tsExact = true
 }
 
 // tryComplete counts a received frame once its first packet is known and

@@ -114,11 +114,18 @@ func (s *Inbound) OnMediaPacket(now Instant, h *rtpx.Header, mid, pkt []byte) {
 	// Jitter only from packets that advance the sequence: a late or
 	// retransmitted packet's transit says nothing about network jitter,
 	// and neither does a stray far from the sequence.
-	res := s.seq.receive(h.Sequence, true)
+	res := seqInOrder
+	if !s.seq.next(h.Sequence) {
+		res = s.seq.receive(h.Sequence, true)
+	}
 	switch res {
 	case seqInOrder:
-		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
-		s.burst.Receive(now, h.Sequence)
+		if !s.jitter.step(now, h.Timestamp, s.cfg.ClockRate) {
+			s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)
+		}
+		if !s.burst.receiveNext(h.Sequence) {
+			s.burst.Receive(now, h.Sequence)
+		}
 	case seqRestart:
 		s.jitter.rebase()
 		s.jitter.update(now, h.Timestamp, s.cfg.ClockRate)

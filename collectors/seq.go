@@ -92,6 +92,17 @@ func (s *seqTracker) receive(seq uint16, mayRestart bool) seqResult {
 	return seqStray
 }
 
+// next is receive's common case, small enough to inline: when seq is the
+// next number, it records it, as receive would, and reports true.
+func (s *seqTracker) next(seq uint16) bool {
+	if seq != uint16(s.max)+1 || !s.started {
+		return false
+	}
+	s.max++
+	s.mark(s.max)
+	return true
+}
+
 // start begins an epoch at ext.
 func (s *seqTracker) start(ext int64) {
 	s.base, s.max = ext, ext

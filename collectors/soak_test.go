@@ -1,6 +1,7 @@
 package collectors
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -212,7 +213,7 @@ func (s *soak) checkInbound(now time.Time, ntp uint64) {
 		t.Fatalf("%v: inbound received %d lost %d bytes %d header %d dups %d, want %d %d %d %d 0", now, *in.PacketsReceived,
 			*in.PacketsLost, *in.BytesReceived, *in.HeaderBytesReceived, *in.PacketsDuplicated, s.received, lost, s.recvBytes, s.recvHeader)
 	}
-	if *in.Jitter != s.jitter/48000 {
+	if math.Abs(*in.Jitter*48000-s.jitter) > jitterTolerance {
 		t.Fatalf("%v: jitter %.15f s, model %.15f s", now, *in.Jitter, s.jitter/48000)
 	}
 	if *in.LastPacketReceivedTimestamp != rtpx.UnixMillis(s.lastArrival) {
