@@ -28,7 +28,11 @@
 //     blocks, and a NACK — every 100 packets, amortised per packet).
 //     exact-allocs/op and exact-B/op repeat allocs/op and B/op as exact
 //     fractions (the testing package truncates those to integers, which
-//     rounds the amortised RTCP allocations away).
+//     rounds the amortised RTCP allocations away). cpu-ns/op is the
+//     process's CPU time (getrusage) per packet: sec/op is the wall time of
+//     the benchmark's goroutine, and the garbage collector's background
+//     workers collect what an allocating implementation leaves on the other
+//     core, which only CPU time counts.
 //   - BenchmarkRTCP: one compound batch (SR + RR with report blocks + NACK)
 //     through BindRTCPReader (in) or BindRTCPWriter (out), with 1 and 100
 //     streams of each direction bound.

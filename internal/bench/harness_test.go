@@ -371,19 +371,27 @@ func (p *pair) exchangeRTCP(tb testing.TB) { //nolint:thelper // runs per packet
 	}
 }
 
-// exactAllocs adds exact-allocs/op and exact-B/op: the testing package
-// truncates allocs/op and B/op to integers, which hides allocations amortised
-// over many packets (the rtcp variant). Call it just before b.Loop and the
-// returned func after the loop.
-func exactAllocs(b *testing.B) func() {
+// perOp adds exact-allocs/op, exact-B/op and cpu-ns/op. The testing
+// package truncates allocs/op and B/op to integers, which hides allocations
+// amortised over many packets (the rtcp variant). cpu-ns/op is the process
+// CPU time per operation: sec/op is wall time on the benchmark's goroutine,
+// while an implementation that allocates also has the garbage collector
+// work on the other core (its background workers), which only CPU time
+// shows. Call it just before b.Loop and the returned func after the loop.
+func perOp(b *testing.B) func() {
 	b.Helper()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu0, cpuOK := processCPU()
 	return func() {
+		cpu1, ok := processCPU()
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		n := float64(b.N)
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "exact-allocs/op")
 		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "exact-B/op")
+		if cpuOK && ok {
+			b.ReportMetric(float64(cpu1-cpu0)/n, "cpu-ns/op")
+		}
 	}
 }

@@ -28,7 +28,7 @@ func BenchmarkInbound(b *testing.B) {
 					p := bindPair(b, open(b, im), v.exts)
 					k := 0
 					b.ReportAllocs()
-					done := exactAllocs(b)
+					done := perOp(b)
 					for b.Loop() {
 						p.readRTP(b)
 						if v.rtcp {
@@ -55,7 +55,7 @@ func BenchmarkOutbound(b *testing.B) {
 					p := bindPair(b, open(b, im), v.exts)
 					k := 0
 					b.ReportAllocs()
-					done := exactAllocs(b)
+					done := perOp(b)
 					for b.Loop() {
 						p.writeRTP(b)
 						if v.rtcp {
