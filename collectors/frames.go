@@ -862,6 +862,12 @@ func (f *FrameTracker) recordDone(ms int64) {
 		f.doneGap[f.doneHead] = b
 		f.doneHead = (f.doneHead + 1) % fpsRing
 		f.doneN = min(f.doneN+1, fpsRing)
+		// A completion stamped before the newest (packets read
+		// concurrently take their time before the stream's lock) counts
+		// at the newest: the ring keeps only gaps back from lastDone, and
+		// moving lastDone back would move every earlier completion too.
+		f.lastDone = max(f.lastDone, ms)
+		return
 	}
 	f.lastDone = ms
 }

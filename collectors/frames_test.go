@@ -644,6 +644,21 @@ func TestFrameTrackerHandMade(t *testing.T) {
 			}
 		}
 	})
+	t.Run("frame rate with a completion stamped before the newest", func(t *testing.T) {
+		// Frames complete at 1000 and 1100 ms, then one whose packet was
+		// stamped at 1050 ms (read concurrently, locked later). At 1960 ms
+		// all three lie in (960, 1960]: the late one counts at 1100, and
+		// the one at 1000 stays at 1000.
+		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
+		for i, ms := range []int{1000, 1100, 1050} {
+			rx.Packet(inst(ft0.Add(time.Duration(ms)*time.Millisecond)), uint16(i), uint32(i*3000), true, vp8Pkt(true, false, 0, 0, 20))
+		}
+		for _, c := range []struct{ now, want int }{{1960, 3}, {2000, 2}, {2099, 2}, {2100, 0}} {
+			if st := rx.Snapshot(inst(ft0.Add(time.Duration(c.now) * time.Millisecond))); st.FramesPerSecond != float64(c.want) {
+				t.Errorf("at %d ms: %v fps, want %d", c.now, st.FramesPerSecond, c.want)
+			}
+		}
+	})
 	t.Run("frame rate window is half-open", func(t *testing.T) {
 		rx := NewFrameTracker(payload.CodecVP8, FrameReceiver)
 		rx.Packet(inst(ft0), 1, 1, true, vp8Pkt(true, false, 0, 0, 20))
