@@ -165,12 +165,12 @@ func (s *frameSlot) lowestSeq(base int64) int64 { return base + int64(s.lowOff) 
 // and changes nothing, and the sender keeps only the frame in progress
 // (see sent); restarts are taken as for a receiver.
 //
-// Packet does not allocate; all state is in the struct (about 1.1 KiB,
-// TestTrackerSizes holds it to 1.2 KiB). Times are kept to the microsecond
-// (assembly) and the millisecond (frame rate). The tracker reads no clock:
-// every method takes the time, which must come from a monotonic clock. A
-// FrameTracker is not safe for concurrent use: the caller holds the
-// stream's lock.
+// Packet does not allocate; all state is in the struct (1152 bytes, an
+// allocator size class, which TestTrackerSizes holds it to). Times are
+// kept to the microsecond (assembly) and the millisecond (frame rate). The
+// tracker reads no clock: every method takes the time, which must come
+// from a monotonic clock. A FrameTracker is not safe for concurrent use:
+// the caller holds the stream's lock.
 type FrameTracker struct {
 	parser payload.Parser
 	base   Instant // first packet; offsets below are from here
@@ -184,8 +184,8 @@ type FrameTracker struct {
 	recentSeq [frameRecent]int64 // the last accepted packets, a ring
 	recentTS  [frameRecent]uint32
 
-	// While tsExact, every tracked frame's timestamp is within [tsLo,
-	// tsHi] in serial order, a span under 2^30: a timestamp after tsHi
+	// Every tracked frame's timestamp is within [tsLo, tsHi] in serial
+	// order; while that span is under tsBoundSpan, a timestamp after tsHi
 	// is no tracked frame's, found without a search (see tracks).
 	tsLo, tsHi uint32
 
@@ -204,13 +204,11 @@ type FrameTracker struct {
 	longGap  [fpsLongGaps]uint16 // ms, saturating
 	longAt   [fpsLongGaps]uint32 // the frames count of the completion after it
 
-	dir                 FrameDirection
-	explicit            bool   // the codec's payload marks every frame's first packet (VP8, VP9)
-	firstOnly           bool   // only a frame's first packet tells its key and size (VP8)
 	badSeq              uint16 // a packet with this number would confirm a restart
-	accepted, hasBad    bool   // a packet has been accepted; badSeq is set
+	dir                 FrameDirection
+	accepted, hasBad    bool // a packet has been accepted; badSeq is set
 	hasTarget, judged   bool
-	hasSize, tsExact    bool
+	hasSize             bool
 	generalOnly         bool  // tests: no fast paths, to compare with
 	next, recentSlot    uint8 // slot to reuse next (the oldest); slot of the last packet
 	recentHead, recentN uint8
@@ -233,13 +231,21 @@ func NewFrameTracker(c payload.Codec, dir FrameDirection) *FrameTracker {
 
 func (f *FrameTracker) setParser(c payload.Codec) {
 	f.parser = payload.NewParser(c)
-	f.explicit = c == payload.CodecVP8 || c == payload.CodecVP9
-	// The VP8 payload header, which holds the key frame flag and a key
-	// frame's size, is only in the packet that begins the frame (RFC 7741
-	// §4.3). The parser reads a VP9 size from a scalability structure in
-	// any packet, and H.264 and AV1 key frames from any packet.
-	f.firstOnly = c == payload.CodecVP8
 }
+
+// explicit reports whether the codec's payload marks every frame's first
+// packet (VP8, VP9).
+func (f *FrameTracker) explicit() bool {
+	c := f.parser.Codec()
+	return c == payload.CodecVP8 || c == payload.CodecVP9
+}
+
+// firstOnly reports whether only a frame's first packet tells its key and
+// size: the VP8 payload header, which holds the key frame flag and a key
+// frame's size, is only in the packet that begins the frame (RFC 7741
+// §4.3). The parser reads a VP9 size from a scalability structure in any
+// packet, and H.264 and AV1 key frames from any packet.
+func (f *FrameTracker) firstOnly() bool { return f.parser.Codec() == payload.CodecVP8 }
 
 // SetCodec switches the tracker to codec c after a change of the stream's
 // payload type. Frames in progress are dropped, counters and the last
@@ -307,7 +313,7 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 		return
 	}
 	// The next packet of a VP8 stream: a fast path for each kind.
-	if ext == f.highest+1 && f.firstOnly && len(pl) > 0 && !f.generalOnly {
+	if ext == f.highest+1 && f.firstOnly() && len(pl) > 0 && !f.generalOnly {
 		if vp8MayStart(pl) {
 			if f.startFrame(now, ext, timestamp, marker, pl) {
 				return
@@ -348,7 +354,7 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 	if f.parser.Codec() == payload.CodecUnknown || len(pl) == 0 {
 		// The window still follows the stream. A padding-only packet
 		// belongs to no frame, but is the predecessor of the next one.
-		if !f.explicit {
+		if !f.explicit() {
 			f.proveNext(ext, timestamp, now, f.micros(now))
 			f.remember(ext, timestamp)
 		}
@@ -356,12 +362,12 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 	}
 
 	var info payload.FrameInfo
-	if !f.firstOnly || vp8MayStart(pl) {
+	if !f.firstOnly() || vp8MayStart(pl) {
 		f.parser.ParseInto(pl, &info)
 	}
 	s := f.slot(timestamp)
 	placed := f.place(s, ext, timestamp, info.MayStart)
-	if !f.explicit {
+	if !f.explicit() {
 		f.remember(ext, timestamp)
 	}
 	if !placed {
@@ -371,7 +377,7 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 	// completes only on one of its own packets, the last to arrive, so
 	// only its first and that one need the time (see tryComplete).
 	us := noTime
-	if s.packets == 0 || !f.explicit {
+	if s.packets == 0 || !f.explicit() {
 		us = f.micros(now)
 		f.arrived(s, us)
 	}
@@ -403,7 +409,7 @@ func (f *FrameTracker) Packet(now Instant, seq uint16, timestamp uint32, marker 
 	f.tryComplete(s, now, us)
 	// This packet may be the predecessor that tells where the next frame
 	// begins.
-	if !f.explicit {
+	if !f.explicit() {
 		f.proveNext(ext, timestamp, now, us)
 	}
 }
@@ -484,7 +490,7 @@ func (f *FrameTracker) startFrame(now Instant, ext int64, ts uint32, marker bool
 // with ever later timestamps: one after every tracked frame's needs no
 // search.
 func (f *FrameTracker) tracks(ts uint32) bool {
-	if f.tsExact && int32(ts-f.tsHi) > 0 {
+	if f.tsHi-f.tsLo < tsBoundSpan && int32(ts-f.tsHi) > 0 {
 		return false
 	}
 	for i := range f.slots {
@@ -552,11 +558,11 @@ func (f *FrameTracker) sent(now Instant, ext int64, seq uint16, ts uint32, marke
 	s.packets = min(s.packets, math.MaxUint16-1) + 1
 	// Where only the first packet tells the key and size, a later one is
 	// parsed for its bytes alone, and not at all without a judgement.
-	if first || !f.firstOnly || !s.is(slotUnjudged) { //nolint:nestif // per-packet path, inline on purpose
+	if first || !f.firstOnly() || !s.is(slotUnjudged) { //nolint:nestif // per-packet path, inline on purpose
 		var info payload.FrameInfo
 		f.parser.ParseInto(pl, &info)
 		s.bytes = uint32(min(uint64(s.bytes)+uint64(max(info.MediaBytes, 0)), math.MaxUint32))
-		if first || !f.firstOnly {
+		if first || !f.firstOnly() {
 			if info.Key {
 				s.flags |= slotKey
 			}
@@ -577,7 +583,7 @@ func (f *FrameTracker) sent(now Instant, ext int64, seq uint16, ts uint32, marke
 func (f *FrameTracker) sentInsideFrame(ext int64, ts uint32, marker bool, pl []byte) bool {
 	s := &f.slots[0]
 	if ext != f.highest+1 || marker || s.packets == 0 || s.ts != ts || len(pl) == 0 ||
-		!f.firstOnly || !s.is(slotUnjudged) || s.packets == math.MaxUint16 {
+		!f.firstOnly() || !s.is(slotUnjudged) || s.packets == math.MaxUint16 {
 		return false
 	}
 	f.highest, f.hasBad = ext, false
@@ -590,7 +596,7 @@ func (f *FrameTracker) sentInsideFrame(ext int64, ts uint32, marker bool, pl []b
 func (f *FrameTracker) place(s *frameSlot, ext int64, ts uint32, mayStart bool) bool {
 	if s.packets == 0 {
 		s.lowOff = f.slotOffset(ext)
-		if !f.explicit { // with explicit starts nothing else proves one
+		if !f.explicit() { // with explicit starts nothing else proves one
 			s.set(slotMinMayStart, mayStart)
 			s.set(slotPrevOther, f.knownOther(ext-1, ts))
 		}
@@ -614,7 +620,7 @@ func (f *FrameTracker) place(s *frameSlot, ext int64, ts uint32, mayStart bool) 
 	s.maxOff += uint16(d)
 	s.startOff += uint16(d)
 	s.endOff += uint16(d)
-	if !f.explicit {
+	if !f.explicit() {
 		s.set(slotMinMayStart, mayStart)
 		s.set(slotPrevOther, f.knownOther(ext-1, ts))
 	}
@@ -753,7 +759,7 @@ const tsBoundSpan = 1 << 30
 // noteTS widens [tsLo, tsHi] to a new frame's timestamp ts, or, when that
 // would span tsBoundSpan or more, bounds the tracked frames afresh.
 func (f *FrameTracker) noteTS(ts uint32) {
-	if !f.tsExact {
+	if f.tsHi-f.tsLo >= tsBoundSpan {
 		f.boundTS(ts)
 		return
 	}
@@ -771,10 +777,10 @@ func (f *FrameTracker) noteTS(ts uint32) {
 }
 
 // boundTS computes [tsLo, tsHi] from a new frame's timestamp ts and the
-// tracked frames'; tsExact is false when they span tsBoundSpan or more (a
-// pause of hours between frames still tracked).
+// tracked frames'. When they span tsBoundSpan or more (a pause of hours
+// between frames still tracked) it stops there: tracks then searches.
 func (f *FrameTracker) boundTS(ts uint32) {
-	f.tsLo, f.tsHi, f.tsExact = ts, ts, false
+	f.tsLo, f.tsHi = ts, ts
 	for i := range f.slots {
 		s := &f.slots[i]
 		switch {
@@ -789,7 +795,6 @@ func (f *FrameTracker) boundTS(ts uint32) {
 			return
 		}
 	}
-	f.tsExact = true
 }
 
 // tryComplete counts a received frame once its first packet is known and
@@ -802,7 +807,7 @@ func (f *FrameTracker) tryComplete(s *frameSlot, now Instant, us int64) {
 	}
 	first := s.startOff
 	if !s.is(slotHasStart) {
-		if f.explicit {
+		if f.explicit() {
 			return
 		}
 		if !s.is(slotPrevOther) && (s.lowestSeq(f.slotBase) != f.lowest || !s.is(slotMinMayStart)) {

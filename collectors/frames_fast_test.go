@@ -204,7 +204,7 @@ func TestTracksMatchesSearch(t *testing.T) {
 			}
 			for _, q := range queries {
 				if got, want := f.tracks(q), search(f, q); got != want {
-					t.Fatalf("run %d step %d: tracks(%d) = %v, search %v (lo %d hi %d exact %v)", run, n, q, got, want, f.tsLo, f.tsHi, f.tsExact)
+					t.Fatalf("run %d step %d: tracks(%d) = %v, search %v (lo %d hi %d)", run, n, q, got, want, f.tsLo, f.tsHi)
 				}
 			}
 		}
