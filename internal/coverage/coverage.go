@@ -81,7 +81,7 @@ func Table() []Type {
 
 	in := common(map[string]Entry{})
 	set(in, Entry{Status: Measured}, "ssrc kind packetsReceived bytesReceived headerBytesReceived packetsLost nackCount packetsDuplicated lastPacketReceivedTimestamp")
-	set(in, Entry{Status: Measured, Why: "RFC 3550 A.8, in-order packets only; needs two packets"}, "jitter")
+	set(in, Entry{Status: Measured, Why: "RFC 3550 A.8, in-order packets only; needs two packets; kept as an integer in 10⁻⁹ timestamp units (within 8 of them of the exact recurrence)"}, "jitter")
 	set(in, Entry{Status: Filled, Why: "pion's transport"}, "transportId")
 	set(in, Entry{Status: Measured, Why: "codec object of the last packet's payload type"}, "codecId")
 	set(in, Entry{Status: Filled, Why: "id of pion's TrackRemote for the SSRC"}, "trackIdentifier")
