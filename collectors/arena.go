@@ -5,8 +5,8 @@ package collectors
 // for its members) in blocks instead of one at a time. For a thousand
 // streams, allocating box by box was about a third of a report's cost.
 // Every object taken from an Arena keeps its block alive, which a report
-// does anyway. A nil *Arena allocates each box on its own. An Arena is not
-// safe for concurrent use.
+// does anyway. A nil *Arena stands for a fresh one, which allocates each
+// box on its own. An Arena is not safe for concurrent use.
 type Arena struct {
 	in   slab[inboundBox]
 	out  slab[outboundBox]
@@ -37,46 +37,4 @@ func (s *slab[T]) get() *T {
 	p := &s.free[0]
 	s.free = s.free[1:]
 	return p
-}
-
-func (a *Arena) inbound() *inboundBox {
-	if a == nil {
-		return new(inboundBox)
-	}
-	return a.in.get()
-}
-
-func (a *Arena) outbound() *outboundBox {
-	if a == nil {
-		return new(outboundBox)
-	}
-	return a.out.get()
-}
-
-func (a *Arena) outboundVideo() *outboundVideoBox {
-	if a == nil {
-		return new(outboundVideoBox)
-	}
-	return a.outV.get()
-}
-
-func (a *Arena) outboundAudio() *outboundAudioBox {
-	if a == nil {
-		return new(outboundAudioBox)
-	}
-	return a.outA.get()
-}
-
-func (a *Arena) remoteInbound() *remoteInboundBox {
-	if a == nil {
-		return new(remoteInboundBox)
-	}
-	return a.rin.get()
-}
-
-func (a *Arena) remoteOutbound() *remoteOutboundBox {
-	if a == nil {
-		return new(remoteOutboundBox)
-	}
-	return a.rout.get()
 }

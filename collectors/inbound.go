@@ -289,7 +289,10 @@ func (s *Inbound) Snapshot(now time.Time) InboundSnapshot {
 
 // SnapshotIn is Snapshot with the objects' storage taken from a (see Arena).
 func (s *Inbound) SnapshotIn(now time.Time, a *Arena) InboundSnapshot {
-	b := a.inbound() // before the lock: packets need not wait for the allocator
+	if a == nil {
+		a = new(Arena) // does not escape: a block of one box each, as new would
+	}
+	b := a.in.get() // before the lock: packets need not wait for the allocator
 	v := &b.v
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -358,7 +361,7 @@ func (s *Inbound) SnapshotIn(now time.Time, a *Arena) InboundSnapshot {
 	}
 	if s.remote.reports > 0 {
 		in.RemoteID = v.string(s.cfg.RemoteID)
-		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted, a.remoteOutbound())
+		snap.Remote = s.remote.snapshot(s.cfg, s.xrStarted, a.rout.get())
 	}
 	return snap
 }

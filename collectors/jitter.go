@@ -37,11 +37,6 @@ func (j *jitterEstimator) rebase() {
 }
 
 const (
-	// jitterTolerance bounds, in timestamp units, how far the estimate is
-	// from the exact recurrence: at most half a nanounit per step, shrunk
-	// by 15/16 each next step, is 8 nanounits; 10 leave room for the
-	// conversion to float.
-	jitterTolerance = 10e-9
 	// exactUnitsMaxNs and exactUnitsMaxRate bound arrival differences
 	// (ns) and clock rates whose product, less a timestamp step in
 	// nanounits (under 2^61), fits an int64.

@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// jitterTolerance bounds, in timestamp units, how far the estimate may be
+// from the exact recurrence: at most half a nanounit per step, shrunk by
+// 15/16 each next step, is 8 nanounits; 10 leave room for the conversion
+// to float.
+const jitterTolerance = 10e-9
+
 // TestJitterRecurrence works RFC 3550 A.8 by hand at 90 kHz (1 ms = 90
 // units): packets sent every 10 ms (900 units) that arrive 0, 2, 1, 5 and 5
 // ms late give |D| = 180, 90, 360 and 0 units.

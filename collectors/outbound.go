@@ -321,6 +321,9 @@ func (s *Outbound) Snapshot(now time.Time) OutboundSnapshot {
 func (s *Outbound) SnapshotIn(now time.Time, a *Arena) OutboundSnapshot {
 	// Before the lock: packets need not wait for the allocator. The media
 	// source (frames and level are fixed at creation) shares the box.
+	if a == nil {
+		a = new(Arena) // does not escape: a block of one box each, as new would
+	}
 	var (
 		b    *outboundBox
 		vsrc *outboundVideoBox
@@ -328,13 +331,13 @@ func (s *Outbound) SnapshotIn(now time.Time, a *Arena) OutboundSnapshot {
 	)
 	switch {
 	case s.frames != nil:
-		vsrc = a.outboundVideo()
+		vsrc = a.outV.get()
 		b = &vsrc.outboundBox
 	case s.level != nil:
-		asrc = a.outboundAudio()
+		asrc = a.outA.get()
 		b = &asrc.outboundBox
 	default:
-		b = a.outbound()
+		b = a.out.get()
 	}
 	v := &b.v
 	s.mu.Lock()
@@ -392,7 +395,7 @@ func (s *Outbound) SnapshotIn(now time.Time, a *Arena) OutboundSnapshot {
 	}
 	if s.remote.reports > 0 {
 		out.RemoteID = v.string(s.cfg.RemoteID)
-		snap.Remote = s.remote.snapshot(s.cfg, a.remoteInbound())
+		snap.Remote = s.remote.snapshot(s.cfg, a.rin.get())
 	}
 	return snap
 }
