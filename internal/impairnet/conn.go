@@ -101,7 +101,7 @@ func (c *udpConn) send(b []byte, d dest) (int, error) {
 	}
 	// Count before writing so the counters are never behind what a receiver
 	// has already seen; undone if the write fails.
-	c.n.countPassed(info, len(b))
+	c.n.countPassed(info, len(b), 0)
 	n, err := c.emit(b, d)
 	if err != nil {
 		c.n.uncountPassed(info, len(b), false)
@@ -321,7 +321,7 @@ func (q *delayQueue) run(c *udpConn) {
 		}
 		q.mu.Unlock()
 
-		c.n.countPassed(it.info, len(it.buf))
+		c.n.countPassed(it.info, len(it.buf), time.Since(it.due))
 		_, err := c.emit(it.buf, it.dest)
 
 		q.mu.Lock()

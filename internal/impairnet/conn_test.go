@@ -221,6 +221,11 @@ func TestDelayAddsLatency(t *testing.T) {
 	if st.Delayed.Packets != count || st.Passed.Packets != count+20 {
 		t.Errorf("stats = %+v", st)
 	}
+	// A datagram's latency (from its stamp, taken before the write) is at
+	// least the delay plus how late the scheduler sent it.
+	if st.MaxLate <= 0 || st.MaxLate > dl[len(dl)-1]-d {
+		t.Errorf("MaxLate %v, want in (0, %v]: the largest latency less the delay", st.MaxLate, dl[len(dl)-1]-d)
+	}
 }
 
 func TestDelayPreservesOrderAcrossSetDelay(t *testing.T) {

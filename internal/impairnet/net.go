@@ -233,9 +233,14 @@ func (n *Net) countLocked(info Info, size int, which func(*Counters) *Counter) {
 	}
 }
 
-func (n *Net) countPassed(info Info, size int) {
+// countPassed counts a datagram handed to the socket, late after its due
+// time (0 for one sent at once).
+func (n *Net) countPassed(info Info, size int, late time.Duration) {
 	n.mu.Lock()
-	n.countLocked(info, size, func(c *Counters) *Counter { return &c.Passed })
+	n.countLocked(info, size, func(c *Counters) *Counter {
+		c.MaxLate = max(c.MaxLate, late)
+		return &c.Passed
+	})
 	n.mu.Unlock()
 }
 

@@ -1,5 +1,7 @@
 package impairnet
 
+import "time"
+
 // Counter counts datagrams and their bytes.
 type Counter struct {
 	Packets uint64 // datagrams
@@ -23,6 +25,9 @@ type Counters struct {
 	// Delayed counts datagrams queued for delayed sending; once sent they
 	// are counted in Passed as well.
 	Delayed Counter
+	// MaxLate is the most a delayed datagram was handed to the socket after
+	// it was due: what a busy machine added to the configured delay.
+	MaxLate time.Duration
 }
 
 func (c *Counters) addAll(o Counters) {
@@ -32,6 +37,7 @@ func (c *Counters) addAll(o Counters) {
 		p.dst.Packets += p.src.Packets
 		p.dst.Bytes += p.src.Bytes
 	}
+	c.MaxLate = max(c.MaxLate, o.MaxLate)
 }
 
 // Stats is a snapshot of a Net's counters.
