@@ -13,6 +13,9 @@
 # (pion first: the delta column is rtcstats relative to pion):
 #
 #   benchstat -col /impl bench.txt
+#
+# and ratios.md: the same ratios raw, net of impl=none (the harness alone,
+# measured in the same run) and by CPU time (internal/bench/cmd/ratios).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +56,7 @@ fi
 
 "$BENCHSTAT" -col /impl "$OUT/bench.txt" | tee "$OUT/bench-by-impl.stat"
 "$BENCHSTAT" "$OUT/bench.txt" >"$OUT/bench.stat"
+go run ./internal/bench/cmd/ratios "$OUT/bench.txt" | tee "$OUT/ratios.md"
 if [ -f "$OUT/root.txt" ] && [ "$BENCH" = . ]; then
 	"$BENCHSTAT" "$OUT/root.txt" | tee "$OUT/root.stat"
 fi

@@ -12,9 +12,15 @@
 //	benchstat -col /impl bench.txt
 //
 // The columns are ordered as they first appear (pion, rtcstats, none); the
-// delta column next to rtcstats is rtcstats relative to pion. Run
-// scripts/bench.sh for the whole set (this package, the root, collectors,
-// rtpx and dscp benchmarks, benchstat summaries).
+// delta column next to rtcstats is rtcstats relative to pion. benchstat's
+// ratio counts the harness in both implementations; cmd/ratios also prints
+// each ratio net of impl=none from the same run (the time each interceptor
+// adds) and by CPU time:
+//
+//	go run ./internal/bench/cmd/ratios bench.txt
+//
+// Run scripts/bench.sh for the whole set (this package, the root,
+// collectors, rtpx and dscp benchmarks, benchstat summaries, ratios).
 //
 // What is measured:
 //
