@@ -15,7 +15,7 @@
 # package's testdata/fuzz/FuzzXxx/ directory: commit it (with the fix) as a
 # regression seed; plain `go test` then runs it every time. A run that fails
 # without recording an input (the fuzzing engine's worker hung or was killed,
-# as happens on an overloaded machine) is retried once.
+# as happens on an overloaded machine) is retried twice, its log's tail shown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,14 +83,19 @@ while read -r dir target; do
 	before=$(corpus_count "$dir" "$target")
 	ok=0
 	run "$dir" "$target" || ok=$?
-	if [ "$ok" -ne 0 ] && [ "$(corpus_count "$dir" "$target")" -eq "$before" ] && ! grep -q 'build failed\|setup failed' "$log"; then
+	for retry in 1 2; do
+		if [ "$ok" -eq 0 ] || [ "$(corpus_count "$dir" "$target")" -ne "$before" ] || grep -q 'build failed\|setup failed' "$log"; then
+			break
+		fi
 		# No input was recorded: the fuzzing engine itself failed (a worker
-		# that hung or was killed on a loaded machine). Say so, try again once.
-		printf 'engine failure, retrying: %s\n' "$(grep -m1 -E 'hung|terminated|FAIL|panic' "$log" || tail -1 "$log")"
+		# that hung or was killed on a loaded machine). Say why, try again
+		# (twice at most).
+		printf 'engine failure (try %d), retrying:\n' "$retry"
+		grep -vE '^fuzz: elapsed: [0-9]+s, execs' "$log" | tail -8 | sed 's/^/        /' | cut -c1-300
 		printf '[%2d/%d] %-22s %-24s ' "$i" "$total" "$dir" "$target"
 		ok=0
 		run "$dir" "$target" || ok=$?
-	fi
+	done
 	if [ "$ok" -eq 0 ]; then
 		execs=$(grep -oE 'execs: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
 		printf 'ok   %4ds  %s execs\n' "$((SECONDS - t0))" "${execs:-?}"
