@@ -1,8 +1,15 @@
 package bench
 
 import (
+	"bytes"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/pion/interceptor"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+	"github.com/rtcstats/rtcstats"
 	"github.com/rtcstats/rtcstats/report"
 )
 
@@ -66,4 +73,68 @@ func getStats(t *testing.T, st *streams) report.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestHarnessRTCPIsFresh checks that the RTCP exchanges of the rtcp variant
+// take the path of a live call: the peer's SRs are accepted (not discarded
+// as stale) and every report block gives an RTT sample (not rejected or
+// unmatched), for rtcstats by its debug log and its RTT count, for pion by
+// its RTT count. Each batch has two blocks about our stream (in the SR and
+// in the RR), so 1 + rounds exchanges give 2 × (1 + rounds) samples.
+func TestHarnessRTCPIsFresh(t *testing.T) {
+	const rounds = 30
+	drive := func(p *pair) {
+		for range rounds {
+			for range rtcpEvery {
+				p.readRTP(t)
+			}
+			p.exchangeRTCP(t)
+		}
+	}
+	const want = 2 * (1 + rounds)
+
+	var log bytes.Buffer
+	f, err := rtcstats.NewFactory(rtcstats.WithLoggerFactory(&logging.DefaultLoggerFactory{
+		Writer: &log, DefaultLogLevel: logging.LogLevelDebug,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &capture{f: f}
+	reg := &interceptor.Registry{}
+	reg.Add(c)
+	pc, err := webrtc.NewAPI(webrtc.WithInterceptorRegistry(reg)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	drive(bindPair(t, &subject{ic: c.got, rtcstats: f}, false))
+	r, err := f.GetStats(pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"stale", "rejected", "did not see"} {
+		if strings.Contains(log.String(), bad) {
+			t.Errorf("rtcstats logged %q:\n%s", bad, log.String())
+		}
+	}
+	ris := report.Filter[*report.RemoteInboundRTPStreamStats](r)
+	if len(ris) != 1 || ris[0].RoundTripTimeMeasurements == nil || *ris[0].RoundTripTimeMeasurements != want {
+		t.Errorf("rtcstats remote-inbound-rtp: %+v, want %d RTT samples", ris, want)
+	}
+
+	s := open(t, impls[0]) // pion
+	drive(bindPair(t, s, false))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		// pion's recorder works in its own goroutine.
+		got := s.pion.Get(ssrcOut).RemoteInboundRTPStreamStats.RoundTripTimeMeasurements
+		if got == want {
+			break
+		}
+		if got > want || time.Now().After(deadline) {
+			t.Fatalf("pion: %d RTT samples, want %d", got, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -250,10 +250,58 @@ var sink = interceptor.RTPWriterFunc(func(_ *rtp.Header, payload []byte, _ inter
 
 var rtcpSink = interceptor.RTCPWriterFunc(func([]rtcp.Packet, interceptor.Attributes) (int, error) { return 0, nil })
 
-// rtcpSource returns the same marshalled compound batch on every Read.
-type rtcpSource struct{ batch []byte }
+// rtcpSource returns the peer's compound batch on every Read, as fresh as a
+// peer would send it: each SR carries the current NTP time (a repeated SR
+// is stale, which rtcstats discards), and every report block echoes lsr
+// with a DLSR of one 1/65536 s unit, so that it yields an RTT sample for
+// both implementations. The patching is the harness's cost, the same for
+// every implementation.
+type rtcpSource struct {
+	batch []byte
+	ntpAt []int  // offsets of the SRs' NTP timestamps
+	lsrAt []int  // offsets of the report blocks' LSR (DLSR follows)
+	lsr   uint32 // the compact NTP time of the SR of ours the blocks echo
+}
+
+// newRTCPSource finds the SRs and report blocks in a marshalled batch
+// (RFC 3550 6.4: SR sender info at 8, blocks at 28; RR blocks at 8; 24 bytes
+// each, LSR at 16). Its blocks echo lsr until the caller changes it.
+func newRTCPSource(tb testing.TB, batch []byte, lsr uint32) *rtcpSource {
+	tb.Helper()
+	s := &rtcpSource{batch: batch, lsr: lsr}
+	for off := 0; off+4 <= len(batch); {
+		rc, pt := int(batch[off]&0x1f), batch[off+1]
+		size := 4 * (int(binary.BigEndian.Uint16(batch[off+2:])) + 1)
+		blocks := -1
+		switch pt {
+		case 200: // SR
+			s.ntpAt = append(s.ntpAt, off+8)
+			blocks = off + 28
+		case 201: // RR
+			blocks = off + 8
+		}
+		for k := range rc {
+			if blocks >= 0 {
+				s.lsrAt = append(s.lsrAt, blocks+24*k+16)
+			}
+		}
+		off += size
+	}
+	if len(s.ntpAt) == 0 || len(s.lsrAt) == 0 {
+		tb.Fatalf("batch has %d SRs and %d report blocks", len(s.ntpAt), len(s.lsrAt))
+	}
+	return s
+}
 
 func (s *rtcpSource) Read(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+	ntp := ntpNow()
+	for _, o := range s.ntpAt {
+		binary.BigEndian.PutUint64(s.batch[o:], ntp)
+	}
+	for _, o := range s.lsrAt {
+		binary.BigEndian.PutUint32(s.batch[o:], s.lsr)
+		binary.BigEndian.PutUint32(s.batch[o+4:], 1) // DLSR: 1/65536 s
+	}
 	return copy(b, s.batch), a, nil
 }
 
@@ -266,6 +314,16 @@ func ntpNow() uint64 {
 }
 
 func compactNTP(ntp uint64) uint32 { return uint32(ntp >> 16) }
+
+// srCompactNTP is the compact NTP time of the first SR in pkts.
+func srCompactNTP(pkts []rtcp.Packet) uint32 {
+	for _, p := range pkts {
+		if sr, ok := p.(*rtcp.SenderReport); ok {
+			return compactNTP(sr.NTPTime)
+		}
+	}
+	return 0
+}
 
 // rtcpBatches returns what a receiver of in and sender of out sees and
 // sends: the incoming compound batch (the peer's SR with a report block about
@@ -317,7 +375,22 @@ type pair struct {
 	rtcpOut  interceptor.RTCPWriter
 	outBatch []rtcp.Packet
 	buf      []byte
+
+	peer *rtcpSource
+	// srSent holds the compact NTP times of our last SRs; the peer's
+	// blocks echo the one echoLag exchanges back.
+	srSent [echoLag + 1]uint32
+	nSent  int
 }
+
+// echoLag is how many exchanges back the SR is that the peer's report
+// blocks echo. Exchanges come every rtcpEvery packets, ~8 µs apart for
+// rtcstats here; the echoed SR must be older than the blocks' DLSR (one
+// 1/65536 s unit, 15.3 µs) for an RTT sample, and within the SRs both
+// implementations remember to match it (pion keeps 5, rtcstats 8). SRs
+// closer together than 15.3 µs share a compact NTP time: 4 back, both
+// neighbours of the echoed one are older than the DLSR too.
+const echoLag = 4
 
 func bindPair(tb testing.TB, s *subject, exts bool) *pair {
 	tb.Helper()
@@ -326,7 +399,8 @@ func bindPair(tb testing.TB, s *subject, exts bool) *pair {
 	p.in = s.ic.BindRemoteStream(videoInfo(ssrcIn, exts), &source{p: inPkts, ssrc: ssrcIn})
 	p.out = &sender{p: outPkts, w: s.ic.BindLocalStream(videoInfo(ssrcOut, exts), sink), ssrc: ssrcOut}
 	batch, outBatch := rtcpBatches(tb, []uint32{ssrcIn}, []uint32{ssrcOut})
-	p.rtcpIn = s.ic.BindRTCPReader(&rtcpSource{batch: batch})
+	p.peer = newRTCPSource(tb, batch, srCompactNTP(outBatch))
+	p.rtcpIn = s.ic.BindRTCPReader(p.peer)
 	p.rtcpOut = s.ic.BindRTCPWriter(rtcpSink)
 	p.outBatch = outBatch
 	s.waitRunning(tb, ssrcIn, func() { p.readRTP(tb) })
@@ -337,7 +411,7 @@ func bindPair(tb testing.TB, s *subject, exts bool) *pair {
 		p.writeRTP(tb)
 	}
 	// The first RTCP exchange with time between our SR and the peer's
-	// report, so that its DLSR (~1 ms) fits and an RTT is measured.
+	// report (as in a real call, though its DLSR is shorter).
 	if _, err := p.rtcpOut.Write(p.outBatch, nil); err != nil {
 		tb.Fatal(err)
 	}
@@ -360,11 +434,23 @@ func (p *pair) writeRTP(tb testing.TB) { //nolint:thelper // runs per packet in 
 	}
 }
 
-// exchangeRTCP writes our batch (the SR goes first, as it would) and reads
-// the peer's.
+// exchangeRTCP writes our batch (the SR goes first, as it would), with
+// the current NTP time in its SR, and reads the peer's, whose report blocks
+// echo our SR of echoLag exchanges back (the setup's SR until there is one).
 func (p *pair) exchangeRTCP(tb testing.TB) { //nolint:thelper // runs per packet in the timed loop: tb.Helper() would be measured
+	ntp := ntpNow()
+	for _, pkt := range p.outBatch {
+		if sr, ok := pkt.(*rtcp.SenderReport); ok {
+			sr.NTPTime = ntp
+		}
+	}
 	if _, err := p.rtcpOut.Write(p.outBatch, nil); err != nil {
 		tb.Fatal(err)
+	}
+	p.srSent[p.nSent%len(p.srSent)] = compactNTP(ntp)
+	p.nSent++
+	if p.nSent > echoLag {
+		p.peer.lsr = p.srSent[(p.nSent-1-echoLag)%len(p.srSent)]
 	}
 	if _, _, err := p.rtcpIn.Read(p.buf, nil); err != nil {
 		tb.Fatal(err)

@@ -80,11 +80,11 @@ func bindManyShared(tb testing.TB, s *subject, n int, rtcp bool, pk *packets, pk
 			if _, err := w.Write(outBatch, nil); err != nil {
 				tb.Fatal(err)
 			}
-			readers = append(readers, s.ic.BindRTCPReader(&rtcpSource{batch: batch}))
+			readers = append(readers, s.ic.BindRTCPReader(newRTCPSource(tb, batch, srCompactNTP(outBatch))))
 		}
 	}
-	// The peer's reports arrive after their DLSR (~1 ms), so that every
-	// outbound stream has an RTT sample.
+	// The peer's reports arrive later than our SRs left plus their DLSR,
+	// so that every outbound stream has an RTT sample.
 	time.Sleep(2 * time.Millisecond)
 	for _, r := range readers {
 		if _, _, err := r.Read(st.buf, nil); err != nil {
