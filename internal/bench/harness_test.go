@@ -280,8 +280,8 @@ func newRTCPSource(tb testing.TB, batch []byte, lsr uint32) *rtcpSource {
 		case 201: // RR
 			blocks = off + 8
 		}
-		for k := range rc {
-			if blocks >= 0 {
+		if blocks >= 0 {
+			for k := range rc {
 				s.lsrAt = append(s.lsrAt, blocks+24*k+16)
 			}
 		}
@@ -329,8 +329,8 @@ func srCompactNTP(pkts []rtcp.Packet) uint32 {
 // sends: the incoming compound batch (the peer's SR with a report block about
 // out, an RR with another, a NACK about out) marshalled, and the outgoing
 // batch (our SR and RR with report blocks about in, a NACK about in). The
-// incoming blocks echo our SR, so that both implementations take an RTT
-// sample.
+// incoming blocks echo our SR; an rtcpSource refreshes the SR's NTP time
+// and the blocks' LSR and DLSR on every read.
 func rtcpBatches(tb testing.TB, in, out []uint32) (incoming []byte, outgoing []rtcp.Packet) {
 	tb.Helper()
 	ntp := ntpNow()
@@ -338,7 +338,7 @@ func rtcpBatches(tb testing.TB, in, out []uint32) (incoming []byte, outgoing []r
 	for k := range in {
 		block := rtcp.ReceptionReport{
 			SSRC: out[k], FractionLost: 3, TotalLost: 12, LastSequenceNumber: 1 << 16, Jitter: 90,
-			LastSenderReport: compactNTP(ntp), Delay: 66, // ~1 ms
+			LastSenderReport: compactNTP(ntp), Delay: 1,
 		}
 		inPkts = append(inPkts,
 			&rtcp.SenderReport{
